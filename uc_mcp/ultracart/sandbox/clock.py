@@ -1,0 +1,75 @@
+"""Time in the sandbox: one injectable clock and UltraCart's date-time format.
+
+UltraCart renders date-times as ISO-8601 with the merchant's UTC offset and no fraction
+(e.g. ``2024-03-09T14:05:00-05:00``). The sandbox uses US Eastern time, UltraCart's home
+zone (assumed: the API does not document which zone it renders in).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Protocol
+
+try:
+    from zoneinfo import ZoneInfo
+
+    STORE_TZ: tzinfo = ZoneInfo("America/New_York")
+except Exception:  # pragma: no cover - no tz database (Windows without tzdata)
+    STORE_TZ = timezone(timedelta(hours=-5), "EST")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(time.time(), UTC)
+
+
+class FixedClock:
+    """A clock tests move by hand, so vesting, expiry and token lifetimes are deterministic."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+def format_dts(moment: datetime) -> str:
+    """Render an aware datetime the way UltraCart does."""
+    return moment.astimezone(STORE_TZ).replace(microsecond=0).isoformat()
+
+
+def epoch(moment: datetime) -> int:
+    """Seconds since the epoch: what the store indexes and compares dates by."""
+    return int(moment.timestamp())
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_dts(text: str, *, end_of_day: bool = False) -> datetime:
+    """Parse a date-time a client sent: ISO-8601 with or without offset, or a bare date.
+
+    A value without an offset is read in the store's zone; a bare date means the start of
+    that day, or its last second when it closes a range (``end_of_day``), so that
+    ``signup_dts_end=2024-03-31`` includes the whole of March 31st. Raises ``ValueError``.
+    """
+    value = text.strip()
+    if _DATE_ONLY.match(value):
+        day = date.fromisoformat(value)
+        moment = datetime(day.year, day.month, day.day, tzinfo=STORE_TZ)
+        return moment + timedelta(days=1, seconds=-1) if end_of_day else moment
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=STORE_TZ)
+    return parsed

@@ -1,0 +1,67 @@
+"""Assemble a sandbox: store + app + fault layer, in process or on a port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from .app import API_VERSION, BASE_PATH, DEFAULT_API_KEY, create_app
+from .clock import Clock
+from .faults import FaultConfig, FaultMiddleware
+from .filters import Profile
+from .store import SandboxStore
+from .transport import SandboxTransport
+
+IN_PROCESS_BASE_URL = "http://sandbox.uc-mcp.invalid" + BASE_PATH
+
+
+@dataclass(slots=True)
+class SandboxOptions:
+    db: str | Path = ":memory:"
+    customers: int = 250
+    seed: int = 2017
+    api_key: str = DEFAULT_API_KEY
+    profile: Profile = Profile.DEFAULT
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    clock: Clock | None = None
+
+
+class Sandbox:
+    """A running sandbox: ``store`` holds the data, ``asgi`` answers HTTP."""
+
+    def __init__(self, options: SandboxOptions) -> None:
+        self.options = options
+        self.store = SandboxStore.open(
+            options.db, customers=options.customers, seed=options.seed, profile=options.profile, clock=options.clock
+        )
+        self.app = create_app(self.store, api_key=options.api_key)
+        self.faults = FaultMiddleware(self.app, options.faults)
+
+    @property
+    def asgi(self) -> Any:
+        return self.faults
+
+    def transport(self) -> SandboxTransport:
+        return SandboxTransport(self.faults)
+
+    def client(self, *, timeout: float = 10.0, **kwargs: Any) -> httpx2.AsyncClient:
+        """An ``httpx2`` client wired to this sandbox in process, authenticated."""
+        return httpx2.AsyncClient(
+            base_url=IN_PROCESS_BASE_URL,
+            transport=self.transport(),
+            timeout=timeout,
+            headers={"X-UltraCart-Api-Version": API_VERSION, "x-ultracart-simple-key": self.options.api_key},
+            **kwargs,
+        )
+
+    def serve(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+        """Serve on a socket until interrupted (blocking)."""
+        import uvicorn
+
+        uvicorn.run(self.faults, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+
+    def close(self) -> None:
+        self.store.close()

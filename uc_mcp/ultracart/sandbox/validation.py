@@ -1,0 +1,90 @@
+"""Request validation from UltraCart's own schemas.
+
+Bodies are checked against the request schemas extracted from the official OpenAPI subset
+(``request_schemas.json``, see ``scripts/extract_sandbox_schemas.py``): types, ``maxLength``,
+enums and int32 ranges. Messages name the field and what was expected and never repeat the
+value, the way an API should answer a bad request. Unknown fields are ignored (assumed: the
+real service deserialises with unknown properties ignored; the spec does not say).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .errors import bad_request
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "an array",
+    "object": "an object",
+}
+
+
+def _is_int32(value: object) -> bool:
+    return not isinstance(value, int) or INT32_MIN <= value <= INT32_MAX
+
+
+@cache
+def _validator_class() -> Any:
+    # jsonschema is imported on first validation only: the embedded sandbox is on the server's
+    # start-up path and most sessions never write.
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+    checker.checks("int32")(_is_int32)
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator), checker
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("request_schemas.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
+@cache
+def _validator(schema_name: str) -> Any:
+    cls, checker = _validator_class()
+    schemas = _schemas()
+    schema = {"$ref": f"#/$defs/{schema_name}", "$defs": schemas["$defs"]}
+    return cls(schema, format_checker=checker)
+
+
+def field_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+def _expectation(error: Any) -> str:
+    keyword, schema = error.validator, error.schema
+    if keyword == "type":
+        return f"expected {_TYPE_WORDS.get(schema.get('type'), schema.get('type'))}"
+    if keyword == "maxLength":
+        return f"expected at most {schema['maxLength']} characters"
+    if keyword == "enum":
+        return "expected one of " + ", ".join(str(option) for option in schema["enum"])
+    if keyword == "format" and schema.get("format") == "int32":
+        return f"expected an integer between {INT32_MIN} and {INT32_MAX}"
+    return f"failed the '{keyword}' rule"
+
+
+def validate_body(schema_name: str, body: Any) -> dict[str, Any]:
+    """Return ``body`` if it is a JSON object matching ``schema_name``, else raise a 400."""
+    if not isinstance(body, dict):
+        raise bad_request(f"The request body must be a JSON object ({schema_name}).")
+    errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    # JSON booleans are not integers, but Python's bool is an int: jsonschema already rejects
+    # them for "integer"; nothing extra is needed here.
+    if errors:
+        first = errors[0]
+        more = f" ({len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise bad_request(f"Invalid {field_path(first.absolute_path)}: {_expectation(first)}{more}.")
+    return body
