@@ -1,0 +1,50 @@
+"""Start ``uc-mcp`` sub-commands as real processes on free 127.0.0.1 ports, for end-to-end tests."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            _, stderr = process.communicate()
+            raise RuntimeError(f"server exited with {process.returncode}: {stderr.decode(errors='replace')[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+@contextmanager
+def sandbox_server(db: Path, *args: str) -> Iterator[str]:
+    """Run ``uc-mcp sandbox`` on a free port; yields its base URL (``http://127.0.0.1:P/rest/v2``)."""
+    port = free_port()
+    command = [sys.executable, "-m", "uc_mcp", "sandbox", "--port", str(port), "--db", str(db), *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/rest/v2"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
