@@ -85,10 +85,17 @@ async def json_body(request: Request, schema_name: str) -> dict[str, Any]:
     if not raw.strip():
         raise bad_request(f"A JSON request body ({schema_name}) is required.")
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        # NaN/Infinity are not JSON (stored, they would make every later answer invalid JSON);
+        # lone surrogates ("\ud800") are not text; nesting past the recursion limit is no body.
+        body = json.loads(raw, parse_constant=_not_json)
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError):
         raise bad_request("The request body is not valid JSON.") from None
     return validate_body(schema_name, body)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def result_set(page: Any, strict_next_offset: bool) -> dict[str, Any]:
@@ -169,7 +176,7 @@ async def get_customers_for_data_tables(request: Request, store: SandboxStore) -
         else:
             try:
                 parsed = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise bad_request("The request body is not valid JSON.") from None
             if not isinstance(parsed, dict):
                 raise bad_request("The request body must be a JSON object.")

@@ -23,8 +23,9 @@ import unicodedata
 from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from random import Random
 from typing import Any, Final, NamedTuple, TypeVar
 
@@ -91,7 +92,6 @@ class DemoCustomer:
 
 _DAY: Final = 86_400
 _ANCHOR_TS: Final = int(DEMO_ANCHOR.timestamp())
-_START_TS: Final = int(datetime(2015, 1, 1, tzinfo=STORE_TZ).timestamp())
 
 
 def _local_ts(year: int, month: int, day: int = 1) -> int:
@@ -100,6 +100,10 @@ def _local_ts(year: int, month: int, day: int = 1) -> int:
 
 def _utc(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+_EPOCH_DATE: Final = date(1970, 1, 1)
+_EPOCH_ORDINAL: Final = _EPOCH_DATE.toordinal()
 
 
 # Relative signup density per year: online stores grow, and 2020 brought a lockdown jump.
@@ -141,31 +145,51 @@ _PINNED_MONTHS: Final = _recent_months()
 _PIN_EVERY: Final = 10  # generated customer j is pinned when j % 10 == 5: 23 months fit in 238 customers
 
 
-class _Dts:
-    """``format_dts`` for epoch seconds, memoised per UTC hour.
+_D2: Final = tuple(f"{n:02d}" for n in range(100))  # zero-padded digit strings: a lookup beats formatting
+_D4: Final = tuple(f"{n:04d}" for n in range(10_000))
+_HH_MM: Final = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(1440))
+_UNKNOWN_ZONE: Final = (0, "")
 
-    Rendering dominates generation time (~4 us per call, several per customer). The store zone's offset is
-    a whole number of hours and only changes on a UTC hour boundary, so within one UTC hour the rendered
-    text differs only in minutes and seconds: render the hour once with ``format_dts`` and splice those in.
-    Hours whose offset is not whole (never for America/New_York after 1883) fall back to ``format_dts``.
+
+class _Dts:
+    """``format_dts`` for epoch seconds, memoised per day; the same text, several times faster.
+
+    Rendering would otherwise dominate generation time (~4 us a call, several calls a customer). A day's
+    UTC offset is looked up once with ``format_dts`` at both ends of that UTC day; when they agree (every
+    day but the two DST switch days a year) the text is assembled from the cached local date, the time of
+    day and the offset. Switch days, and offsets that are not whole minutes, go through ``format_dts``.
     """
 
-    __slots__ = ("_hours",)
+    __slots__ = ("_dates", "_zones")
 
     def __init__(self) -> None:
-        self._hours: dict[int, str | None] = {}
+        self._zones: dict[int, tuple[int, str] | None] = {}  # UTC day -> (offset seconds, "-05:00")
+        self._dates: dict[int, str] = {}  # local day number -> "2024-03-09"
 
     def __call__(self, ts: int) -> str:
-        hour, rest = divmod(ts, 3600)
-        text = self._hours.get(hour, "")
-        if text == "":
-            rendered = format_dts(_utc(hour * 3600))
-            text = rendered if rendered.endswith(":00") and rendered[14:19] == "00:00" else None
-            self._hours[hour] = text
-        if text is None:
+        day = ts // _DAY
+        zone = self._zones.get(day, _UNKNOWN_ZONE)
+        if zone is _UNKNOWN_ZONE:
+            zone = self._zones[day] = self._zone(day)
+        if zone is None:
             return format_dts(_utc(ts))
-        minute, second = divmod(rest, 60)
-        return f"{text[:14]}{minute:02d}:{second:02d}{text[19:]}"
+        offset, suffix = zone
+        local_day, seconds = divmod(ts + offset, _DAY)
+        day_text = self._dates.get(local_day)
+        if day_text is None:
+            day_text = _EPOCH_DATE.fromordinal(_EPOCH_ORDINAL + local_day).isoformat()
+            self._dates[local_day] = day_text
+        minutes, second = divmod(seconds, 60)
+        return f"{day_text}T{_HH_MM[minutes]}:{_D2[second]}{suffix}"
+
+    @staticmethod
+    def _zone(day: int) -> tuple[int, str] | None:
+        first, last = format_dts(_utc(day * _DAY)), format_dts(_utc(day * _DAY + _DAY - 1))
+        suffix = first[19:]
+        if suffix != last[19:] or len(suffix) != 6:
+            return None
+        minutes = int(suffix[1:3]) * 60 + int(suffix[4:6])
+        return (-60 if suffix[0] == "-" else 60) * minutes, suffix
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -338,6 +362,17 @@ EDITOR_VALUES: Final[dict[str, Any]] = {
     "terms": list(_TERMS_OFFERED),
 }
 
+# Which lists a subscriber picks from, by (b2b, vip): weighted so the newsletter dominates.
+_LIST_POOLS: Final = {
+    (b2b, vip): (_LIST_NEWSLETTER,) * 5
+    + (_LIST_LAUNCHES,) * 3
+    + (_LIST_ABANDONED,) * 2
+    + (_LIST_VIP,) * (4 * vip)
+    + (_LIST_WHOLESALE,) * (4 * b2b)
+    for b2b in (False, True)
+    for vip in (False, True)
+}
+
 _LOYALTY_TIERS: Final = (
     (0, "Bronze", 5101),
     (1000, "Silver", 5102),
@@ -373,6 +408,7 @@ _FLAGS: Final[dict[str, bool]] = dict.fromkeys(
     ),
     False,
 )
+_CUSTOMER_TEMPLATE: Final[dict[str, Any]] = {"email": "", "signup_dts": "", "last_modified_dts": "", **_FLAGS}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -410,9 +446,7 @@ def _names(csv: str) -> tuple[_Name, ...]:
 
 def _romaji(pairs: str) -> tuple[_Name, ...]:
     """'太郎=taro, ...' -> (('太郎', 'taro'), ...): Japanese names carry their romanisation for emails."""
-    return tuple(
-        (kanji.strip(), roman.strip()) for kanji, roman in (pair.split("=") for pair in pairs.split(","))
-    )
+    return tuple((kanji.strip(), roman.strip()) for kanji, roman in (pair.split("=") for pair in pairs.split(",")))
 
 
 _FIRST: Final[dict[str, tuple[_Name, ...]]] = {
@@ -481,8 +515,7 @@ _LAST: Final[dict[str, tuple[_Name, ...]]] = {
         "Żółć, Wiśniewski, Kowalczyk, Lewandowska, Wójcik, Kamiński, Zieliński, Szymańska, Dąbrowski, Woźniak"
     ),
     "nordic": _names(
-        "Kierkegård, Østergaard, Sørensen, Lindqvist, Åkesson, Johansson, Nyström, Bjørnstad, Halvorsen,"
-        " Lindgren"
+        "Kierkegård, Østergaard, Sørensen, Lindqvist, Åkesson, Johansson, Nyström, Bjørnstad, Halvorsen, Lindgren"
     ),
     "jp": _romaji(
         "佐藤=sato, 鈴木=suzuki, 高橋=takahashi, 田中=tanaka, 伊藤=ito, 渡辺=watanabe, 山本=yamamoto,"
@@ -722,8 +755,9 @@ _MX_STREETS: Final = (
     "Av. Vallarta", "Calle Zaragoza",
 )  # fmt: skip
 
-_CA_LETTERS: Final = "ABCEGHJKLMNPRSTVWXYZ"
-_GB_LETTERS: Final = "ABDEFGHJLNPQRSTUWXYZ"
+_CA_LETTERS: Final = tuple("ABCEGHJKLMNPRSTVWXYZ")  # letters Canada Post uses
+_GB_LETTERS: Final = tuple("ABDEFGHJLNPQRSTUWXYZ")  # letters Royal Mail uses in the inward code
+_DIRECTIONS: Final = ("N ", "S ", "E ", "W ")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -951,7 +985,8 @@ _ATTACHMENTS: Final = (
     ("Signed credit application", "credit-application-signed.pdf", "application/pdf"),
     ("Logo for custom labels", "logo.png", "image/png"),
 )
-_CODE_CHARS: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_WISH_STEPS: Final = (1, 3, 7, 9, 11, 13, 17, 19)  # coprime with len(WISHLIST_ITEM_OIDS) == 40
+_CODE_CHARS: Final = tuple("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")  # no 0/O, 1/I: read out over the phone
 
 
 class _CreditKind(NamedTuple):
@@ -973,6 +1008,9 @@ _CREDIT_KINDS: Final = (
     _CreditKind("Price adjustment", 199, 2000, 1, (0,), (0,)),
     _CreditKind("Review reward", 500, 500, 1, (0,), (180,)),
 )
+
+
+_first: Final = itemgetter(0)
 
 
 def _cents(cents: int) -> Decimal:
@@ -1027,7 +1065,12 @@ class _Generator:
         return start + int(self._rnd() * max(0, end - start))
 
     def _digits(self, count: int) -> str:
-        return f"{int(self._rnd() * 10**count):0{count}d}"
+        """``count`` random decimal digits, leading zeros kept."""
+        if count == 2:
+            return _D2[int(self._rnd() * 100)]
+        if count == 4:
+            return _D4[int(self._rnd() * 10000)]
+        return str(int(self._rnd() * 10**count)).zfill(count)
 
     def _order_number(self) -> str:
         self._next_order += 1 + int(self._rnd() * 40)
@@ -1036,15 +1079,17 @@ class _Generator:
     # -- identity -----------------------------------------------------------------------------------------
 
     def _name(self, country: _Country) -> tuple[str, str, str, str]:
-        culture = self._pick(country.cultures)
+        rnd, cultures = self._rnd, country.cultures
+        culture = cultures[int(rnd() * len(cultures))]
         # Most people's surname comes from the same culture as their first name, not all.
-        last_culture = culture if self._rnd() < 0.85 else self._pick(country.cultures)
-        first, first_slug = self._pick(_FIRST[culture])
-        last, last_slug = self._pick(_LAST[last_culture])
-        if culture == "jp" and last_culture == "jp" and self._rnd() < 0.2:
+        last_culture = culture if rnd() < 0.85 else cultures[int(rnd() * len(cultures))]
+        firsts, lasts = _FIRST[culture], _LAST[last_culture]
+        first, first_slug = firsts[int(rnd() * len(firsts))]
+        last, last_slug = lasts[int(rnd() * len(lasts))]
+        if culture == "jp" and last_culture == "jp" and rnd() < 0.2:
             first, last = first_slug.capitalize(), last_slug.capitalize()  # romanised on the form
-        elif self._rnd() < 0.03:
-            other, other_slug = self._pick(_LAST[last_culture])
+        elif rnd() < 0.03:
+            other, other_slug = self._pick(lasts)
             if other != last and len(last) + len(other) < 30:
                 last, last_slug = f"{last}-{other}", f"{last_slug}-{other_slug}"
         return first, last, first_slug, last_slug
@@ -1101,11 +1146,12 @@ class _Generator:
         return candidate
 
     def _new_person(self) -> _Person:
-        country = self._pick(_COUNTRY_PICK)
-        place = self._pick(country.places)
+        rnd = self._rnd
+        country = _COUNTRY_PICK[int(rnd() * len(_COUNTRY_PICK))]
+        place = country.places[int(rnd() * len(country.places))]
         first, last, first_slug, last_slug = self._name(country)
-        company = self._pick(country.companies) if self._rnd() < 0.3 else None
-        domain = company[1] if company and self._rnd() < 0.8 else self._pick(country.domains)
+        company = self._pick(country.companies) if rnd() < 0.3 else None
+        domain = company[1] if company and rnd() < 0.8 else country.domains[int(rnd() * len(country.domains))]
         local = self._local_part(first_slug, last_slug, company is not None and domain == company[1])
         return _Person(first, last, first_slug, last_slug, country, place, company, local, domain)
 
@@ -1135,89 +1181,85 @@ class _Generator:
 
     def _street(self, code: str, place: _Place) -> tuple[str, str | None]:
         """(address1, address2) in the country's usual shape."""
-        rnd, pick = self._rnd, self._pick
+        # Hot path (2 addresses a customer): picks are inlined as pool[int(rnd() * len(pool))].
+        rnd = self._rnd
         unit: str | None = None
         if code == "US" or (code == "CA" and place.region != "QC"):
-            prefix = pick(("N ", "S ", "E ", "W ")) if rnd() < 0.1 else ""
-            line = f"{self._int(100, 9899)} {prefix}{pick(_US_STREETS)} {pick(_US_STREET_TYPES)}"
             if rnd() < 0.03:
-                return f"PO Box {self._int(100, 9999)}", None
+                return f"PO Box {100 + int(rnd() * 9900)}", None
+            prefix = _DIRECTIONS[int(rnd() * 4)] if rnd() < 0.1 else ""
+            street = _US_STREETS[int(rnd() * len(_US_STREETS))]
+            kind = _US_STREET_TYPES[int(rnd() * len(_US_STREET_TYPES))]
             if rnd() < 0.25:
-                unit = pick(_US_UNITS).format(n=self._int(1, 9))
-            return line, unit
+                unit = _US_UNITS[int(rnd() * len(_US_UNITS))].format(n=1 + int(rnd() * 9))
+            return f"{100 + int(rnd() * 9800)} {prefix}{street} {kind}", unit
+        pick, num = self._pick, self._int
         if code == "CA":
-            return f"{self._int(100, 4999)} {pick(_QC_STREETS)}", (
-                f"App. {self._int(1, 40)}" if rnd() < 0.3 else None
-            )
+            return f"{num(100, 4999)} {pick(_QC_STREETS)}", (f"App. {num(1, 40)}" if rnd() < 0.3 else None)
         if code == "GB":
             if rnd() < 0.2:
-                unit = f"Flat {self._int(1, 12)}"
-            return f"{self._int(1, 220)} {pick(_GB_STREETS)} {pick(_GB_STREET_TYPES)}", unit
+                unit = f"Flat {num(1, 12)}"
+            return f"{num(1, 220)} {pick(_GB_STREETS)} {pick(_GB_STREET_TYPES)}", unit
         if code == "DE":
-            return f"{pick(_DE_STREETS)} {self._int(1, 160)}", ("Hinterhaus, 2. OG" if rnd() < 0.08 else None)
+            return f"{pick(_DE_STREETS)} {num(1, 160)}", ("Hinterhaus, 2. OG" if rnd() < 0.08 else None)
         if code == "FR":
             bis = " bis" if rnd() < 0.05 else ""
             if rnd() < 0.2:
-                unit = pick(_FR_UNITS).format(n=self._int(2, 9))
-            return f"{self._int(1, 180)}{bis} {pick(_FR_STREETS)}", unit
+                unit = pick(_FR_UNITS).format(n=num(2, 9))
+            return f"{num(1, 180)}{bis} {pick(_FR_STREETS)}", unit
         if code == "AU":
             if rnd() < 0.25:
-                unit = f"Unit {self._int(1, 30)}"
-            return f"{self._int(1, 400)} {pick(_AU_STREETS)} {pick(_AU_STREET_TYPES)}", unit
+                unit = f"Unit {num(1, 30)}"
+            return f"{num(1, 400)} {pick(_AU_STREETS)} {pick(_AU_STREET_TYPES)}", unit
         if code == "JP":
             if rnd() < 0.5:
-                unit = f"{pick(_JP_BUILDINGS)} {self._int(1, 12)}{self._int(1, 9):02d}"
-            chome = f"{self._int(1, 6)}-{self._int(1, 30)}-{self._int(1, 20)}"
-            return f"{chome} {pick(place.hoods)}", unit
+                unit = f"{pick(_JP_BUILDINGS)} {num(1, 12)}{num(1, 9):02d}"
+            return f"{num(1, 6)}-{num(1, 30)}-{num(1, 20)} {pick(place.hoods)}", unit
         # MX: street and number first, the colonia on the second line.
-        interior = f", Int. {self._int(1, 12)}" if rnd() < 0.2 else ""
-        return f"{pick(_MX_STREETS)} {self._int(1, 2500)}", f"Col. {pick(place.hoods)}{interior}"
+        interior = f", Int. {num(1, 12)}" if rnd() < 0.2 else ""
+        return f"{pick(_MX_STREETS)} {num(1, 2500)}", f"Col. {pick(place.hoods)}{interior}"
 
     def _postal(self, code: str, place: _Place) -> str:
-        seed = place.postal
+        rnd, seed = self._rnd, place.postal
         if code == "US":
-            zip5 = f"{seed}{self._digits(2)}"
-            return f"{zip5}-{self._digits(4)}" if self._rnd() < 0.1 else zip5
+            zip5 = seed + _D2[int(rnd() * 100)]
+            return f"{zip5}-{_D4[int(rnd() * 10000)]}" if rnd() < 0.1 else zip5
         if code == "CA":
-            return f"{seed} {self._int(1, 9)}{self._pick(tuple(_CA_LETTERS))}{self._int(0, 9)}"
+            return f"{seed} {1 + int(rnd() * 9)}{self._pick(_CA_LETTERS)}{int(rnd() * 10)}"
         if code == "GB":
-            letters = tuple(_GB_LETTERS)
-            return f"{seed} {self._int(1, 9)}{self._pick(letters)}{self._pick(letters)}"
+            return f"{seed} {1 + int(rnd() * 9)}{self._pick(_GB_LETTERS)}{self._pick(_GB_LETTERS)}"
         if code == "JP":
-            return f"{seed}-{self._digits(4)}"
+            return f"{seed}-{_D4[int(rnd() * 10000)]}"
         if code == "AU":
             return seed
-        return seed + (f"{self._int(1, 9)}" if len(seed) == 4 else self._digits(5 - len(seed)))
+        return seed + self._digits(5 - len(seed))  # DE, FR, MX: five digits
 
     def _phone(self, code: str, place: _Place, mobile: bool = False) -> str:
-        area = place.area
-        if code in ("US", "CA"):
-            return f"({area}) 555-01{self._digits(2)}"
+        area, digits = place.area, self._digits
+        if code == "US" or code == "CA":
+            return f"({area}) 555-01{_D2[int(self._rnd() * 100)]}"  # 555-0100..0199: reserved for fiction
         if code == "GB":
-            return f"+44 7700 900{self._digits(3)}" if mobile else f"+44 {area}{self._digits(3)}"
+            return f"+44 7700 900{digits(3)}" if mobile else f"+44 {area}{digits(3)}"
         if code == "DE":
-            return f"+49 15{self._int(1, 7)} {self._digits(8)}" if mobile else f"+49 {area} {self._digits(6)}"
+            return f"+49 15{self._int(1, 7)} {digits(8)}" if mobile else f"+49 {area} {digits(6)}"
         if code == "FR":
             lead = self._pick(("6", "7")) if mobile else area
-            return f"+33 {lead} {self._digits(2)} {self._digits(2)} {self._digits(2)} {self._digits(2)}"
+            return f"+33 {lead} {digits(2)} {digits(2)} {digits(2)} {digits(2)}"
         if code == "AU":
-            return f"+61 491 570 {self._digits(3)}" if mobile else f"+61 {area}{self._digits(3)}"
+            return f"+61 491 570 {digits(3)}" if mobile else f"+61 {area}{digits(3)}"
         if code == "JP":
             if mobile:
-                return f"+81 90-{self._digits(4)}-{self._digits(4)}"
-            middle = 4 if len(area) == 1 else 3
-            return f"+81 {area}-{self._digits(middle)}-{self._digits(4)}"
-        return f"+52 {area} {self._digits(6 - len(area))} {self._digits(4)}"  # 10 digits in all
+                return f"+81 90-{digits(4)}-{digits(4)}"
+            return f"+81 {area}-{digits(4 if len(area) == 1 else 3)}-{digits(4)}"
+        return f"+52 {area} {digits(6 - len(area))} {digits(4)}"  # 10 digits in all
 
-    def _address(
-        self, person: _Person, first: str, last: str, place: _Place, company: str | None
-    ) -> dict[str, Any]:
-        code = person.country.code
+    def _address(self, person: _Person, first: str, last: str, place: _Place, company: str | None) -> dict[str, Any]:
+        rnd, code = self._rnd, person.country.code
         line1, line2 = self._street(code, place)
         address: dict[str, Any] = {"first_name": first, "last_name": last}
         if company:
             address["company"] = company
-            title = self._pick(_TITLES)
+            title = _TITLES[int(rnd() * len(_TITLES))]
             if title:
                 address["title"] = title
         address["address1"] = line1
@@ -1228,11 +1270,11 @@ class _Generator:
             address["state_region"] = place.region
         address["postal_code"] = self._postal(code, place)
         address["country_code"] = code
-        if self._rnd() < 0.9:
+        if rnd() < 0.9:
             address["day_phone"] = self._phone(code, place)
-        if self._rnd() < 0.2:
+        if rnd() < 0.2:
             address["evening_phone"] = self._phone(code, place, mobile=True)
-        if place.county and self._rnd() < 0.6:
+        if place.county and rnd() < 0.6:
             address["tax_county"] = place.county
         return address
 
@@ -1257,7 +1299,9 @@ class _Generator:
         gift = False
         for index in range(count):
             if index == 0 and self._rnd() < 0.7:
-                ship = {k: v for k, v in billing.items() if k not in ("default_billing", "last_used_dts")}
+                ship = dict(billing)
+                del ship["default_billing"]
+                ship.pop("last_used_dts", None)
             else:
                 # Someone else's address: a gift recipient (usually the same country, another city).
                 first, last, _, _ = self._name(person.country)
@@ -1279,26 +1323,28 @@ class _Generator:
         count = 1 + int(self._rnd() ** 2.5 * (60 if b2b else 30))
         average = (15000 + int(self._rnd() ** 2 * 300000)) if b2b else (2500 + int(self._rnd() ** 2 * 22000))
         total = count * average + self._int(0, 99) * count
-        first = min(signup + int(self._rnd() ** 3 * 30 * _DAY), _ANCHOR_TS - 60)
+        first = min(signup + int(self._rnd() ** 3 * 30 * _DAY), _ANCHOR_TS)
         last = first if count == 1 else self._between(first, _ANCHOR_TS)
         return count, total, first, last
 
-    def _cards(self, signup: int, last_order: str | None) -> list[dict[str, Any]]:
-        r = self._rnd()
+    def _cards(self, first_order: str | None, last_order: str | None) -> list[dict[str, Any]]:
+        rnd = self._rnd
+        r = rnd()
         count = 0 if r < 0.5 else 1 if r < 0.9 else 2
         cards: list[dict[str, Any]] = []
         for index in range(count):
-            card_type = self._pick(_CARD_TYPES)
-            stars = "*" * (11 if card_type == "AMEX" else 12)
+            card_type = _CARD_TYPES[int(rnd() * len(_CARD_TYPES))]
             card: dict[str, Any] = {
                 "card_type": card_type,
-                "card_number": f"{stars}{self._digits(4)}",
-                "card_expiration_month": self._int(1, 12),
+                "card_number": ("*" * 11 if card_type == "AMEX" else "*" * 12) + _D4[int(rnd() * 10000)],
+                "card_expiration_month": 1 + int(rnd() * 12),
                 # A few have expired: "which customers have an expired card on file?" has answers.
-                "card_expiration_year": self._int(2024, 2032),
+                "card_expiration_year": 2024 + int(rnd() * 9),
             }
-            used = last_order if index == 0 and last_order else self._dts(self._between(signup, _ANCHOR_TS))
-            card["last_used_dts"] = used
+            # The newest card paid for the latest order, an older one for the first; unused cards say nothing.
+            used = last_order if index == 0 else first_order
+            if used:
+                card["last_used_dts"] = used
             cards.append(card)
         return cards
 
@@ -1312,9 +1358,7 @@ class _Generator:
                 if name in names:
                     continue
                 expires = _ANCHOR_TS + self._int(1, 120) * _DAY + self._int(0, _DAY)
-                props.append(
-                    {"name": name, "value": self._pick(values), "expiration_dts": self._dts(expires)}
-                )
+                props.append({"name": name, "value": self._pick(values), "expiration_dts": self._dts(expires)})
             else:
                 name, values = self._pick(_PROPERTIES)
                 if name in names:
@@ -1324,9 +1368,7 @@ class _Generator:
         return props
 
     def _loyalty(self, total_cents: int) -> dict[str, Any]:
-        points = (
-            min(int(total_cents / 100 * (0.2 + self._rnd())), 25000) if total_cents else self._int(0, 200)
-        )
+        points = min(int(total_cents / 100 * (0.2 + self._rnd())), 25000) if total_cents else self._int(0, 200)
         tier = _LOYALTY_TIERS[0]
         for candidate in _LOYALTY_TIERS:
             if points >= candidate[0]:
@@ -1338,13 +1380,15 @@ class _Generator:
             "loyalty_tier_oid": tier[2],
         }
 
-    def _privacy(self, signup: int) -> dict[str, Any]:
-        marketing = self._rnd() < 0.7
+    def _privacy(self, signup: str, modified: str) -> dict[str, Any]:
+        rnd = self._rnd
+        marketing = rnd() < 0.7
         return {
             "marketing": marketing,
-            "preference": marketing or self._rnd() < 0.5,
-            "statistics": self._rnd() < 0.8,
-            "last_update_dts": self._dts(self._between(signup, _ANCHOR_TS)),
+            "preference": marketing or rnd() < 0.5,
+            "statistics": rnd() < 0.8,
+            # Consent is given on the signup form, or changed later in a profile edit.
+            "last_update_dts": signup if rnd() < 0.6 else modified,
         }
 
     def _reviewer(self, person: _Person, first_order: int) -> dict[str, Any]:
@@ -1363,9 +1407,7 @@ class _Generator:
             "auto_approve": reviews > 10 and self._rnd() < 0.5,
             "number_helpful_review_votes": int(reviews * self._rnd() * 6),
             "first_review": self._dts(first_review),
-            "last_review": self._dts(
-                first_review if reviews == 1 else self._between(first_review, _ANCHOR_TS)
-            ),
+            "last_review": self._dts(first_review if reviews == 1 else self._between(first_review, _ANCHOR_TS)),
         }
 
     def _tax_id(self, code: str) -> str:
@@ -1379,17 +1421,17 @@ class _Generator:
         if code == "JP":
             return digits(13)
         if code == "MX":
-            letters = "".join(self._pick(tuple("ABCDEFGHJKLMNPRSTUVWXYZ")) for _ in range(3))
-            return f"{letters}{digits(6)}{self._pick(tuple(_CODE_CHARS))}{self._pick(tuple(_CODE_CHARS))}{digits(1)}"
+            letters = "".join(self._pick(_CODE_CHARS[:23]) for _ in range(3))
+            return f"{letters}{digits(6)}{self._pick(_CODE_CHARS)}{self._pick(_CODE_CHARS)}{digits(1)}"
         return f"{code}{digits(11 if code == 'FR' else 9)}"
 
     def _code(self, groups: int) -> str:
-        return "-".join("".join(self._pick(tuple(_CODE_CHARS)) for _ in range(4)) for _ in range(groups))
+        return "-".join("".join(self._pick(_CODE_CHARS) for _ in range(4)) for _ in range(groups))
 
     def _store_credit(self, signup: int) -> tuple[DemoCredit, ...]:
         rnd = self._rnd
-        moves = 1 + int(rnd() ** 1.6 * 6)
-        times = sorted(self._between(signup, _ANCHOR_TS - 3600) for _ in range(moves))
+        span = _ANCHOR_TS - 3600 - signup
+        times = sorted([signup + int(rnd() * span) for _ in range(1 + int(rnd() ** 1.6 * 6))])
         credits: list[tuple[int, int, int]] = []  # (usable_from_ts, expires_ts or 0, cents)
         rows: list[tuple[int, int, str, int, int, str | None]] = []
         used = 0
@@ -1397,7 +1439,7 @@ class _Generator:
             if credits and rnd() < 0.4:
                 # Spend at most half of what is vested and unexpired *now*, counting all earlier spending,
                 # so no consumption order and no later expiry can make usage exceed what was credited.
-                active = sum(c for start, end, c in credits if start <= when and (end == 0 or end > when))
+                active = sum([c for start, end, c in credits if start <= when and (end == 0 or end > when)])
                 budget = active // 2 - used
                 if budget >= 100:
                     amount = max(100, int(budget * (0.3 + 0.7 * rnd())))
@@ -1405,13 +1447,13 @@ class _Generator:
                     rows.append((when, -amount, f"Applied to order {order}", 0, 0, order))
                     used += amount
                     continue
-            kind = self._pick(_CREDIT_KINDS)
-            rows.append(self._credit_row(kind, when))
-            vest, expire = rows[-1][3], rows[-1][4]
-            credits.append((when + vest * _DAY, when + expire * _DAY if expire else 0, rows[-1][1]))
+            row = self._credit_row(_CREDIT_KINDS[int(rnd() * len(_CREDIT_KINDS))], when)
+            rows.append(row)
+            _, cents, _, vest, expire, _ = row
+            credits.append((when + vest * _DAY, when + expire * _DAY if expire else 0, cents))
         # Make the anchor-time balances interesting: some credit still vesting, some about to expire.
         if rnd() < 0.15:
-            vest = self._pick((14, 30))
+            vest = 14 if rnd() < 0.5 else 30
             when = _ANCHOR_TS - self._int(1, vest - 1) * _DAY - self._int(0, 3600)
             if when > signup:
                 rows.append((when, self._int(5, 30) * 100, "Loyalty reward", vest, 0, None))
@@ -1420,8 +1462,8 @@ class _Generator:
             when = _ANCHOR_TS - (expire - self._int(1, 29)) * _DAY
             if when > signup:
                 rows.append((when, self._int(10, 50) * 100, "Goodwill credit", 0, expire, None))
-        rows.sort(key=lambda row: row[0])
-        return tuple(DemoCredit(_cents(c), d, _utc(t), v, e, o) for t, c, d, v, e, o in rows)
+        rows.sort(key=_first)
+        return tuple([DemoCredit(_cents(c), d, _utc(t), v, e, o) for t, c, d, v, e, o in rows])
 
     def _credit_row(self, kind: _CreditKind, when: int) -> tuple[int, int, str, int, int, str | None]:
         steps = (kind.high_cents - kind.low_cents) // kind.step_cents
@@ -1430,29 +1472,30 @@ class _Generator:
         return when, amount, description, self._pick(kind.vesting), self._pick(kind.expiration), None
 
     def _wishlist(self, signup: int) -> tuple[DemoWishItem, ...]:
-        count = 1 + int(self._rnd() ** 1.5 * 5)
-        oids = self._rng.sample(WISHLIST_ITEM_OIDS, count)
+        rnd = self._rnd
+        count = 1 + int(rnd() ** 1.5 * 5)
+        # Distinct items without random.sample: a random start and a step coprime with the pool size.
+        start = int(rnd() * len(WISHLIST_ITEM_OIDS))
+        step = _WISH_STEPS[int(rnd() * len(_WISH_STEPS))]
+        span = _ANCHOR_TS - signup
         return tuple(
             DemoWishItem(
-                merchant_item_oid=oid,
-                comments=self._pick(_WISH_COMMENTS) if self._rnd() < 0.3 else None,
-                position=position,
-                priority=self._int(1, 5),
-                add_dts=_utc(self._between(signup, _ANCHOR_TS)),
+                WISHLIST_ITEM_OIDS[(start + position * step) % len(WISHLIST_ITEM_OIDS)],
+                _WISH_COMMENTS[int(rnd() * len(_WISH_COMMENTS))] if rnd() < 0.3 else None,
+                position + 1,
+                1 + int(rnd() * 5),
+                _utc(signup + int(rnd() * span)),
             )
-            for position, oid in enumerate(oids, start=1)
+            for position in range(count)
         )
 
     def _email_lists(self, b2b: bool, vip: bool) -> tuple[str, ...]:
-        pool = [_LIST_NEWSLETTER] * 5 + [_LIST_LAUNCHES] * 3 + [_LIST_ABANDONED] * 2
-        if vip:
-            pool += [_LIST_VIP] * 4
-        if b2b:
-            pool += [_LIST_WHOLESALE] * 4
-        wanted = 1 + (self._rnd() < 0.35) + (self._rnd() < 0.15)
+        rnd = self._rnd
+        pool = _LIST_POOLS[b2b, vip]
+        wanted = 1 + (rnd() < 0.35) + (rnd() < 0.15)
         chosen: list[str] = []
         for _ in range(8):  # bounded: a few repeats just mean fewer lists
-            uuid = pool[int(self._rnd() * len(pool))]
+            uuid = pool[int(rnd() * len(pool))]
             if uuid not in chosen:
                 chosen.append(uuid)
                 if len(chosen) == wanted:
@@ -1485,14 +1528,16 @@ class _Generator:
 
         signup = self._signup(index)
         order_count, total_cents, first_order, last_order = self._orders(signup, b2b)
+        first_order_dts = dts(first_order) if order_count else None
         last_order_dts = dts(last_order) if order_count else None
         if order_count:
             modified = self._between(last_order, min(last_order + 30 * _DAY, _ANCHOR_TS))
         else:
             modified = signup + int(rnd() * (_ANCHOR_TS - signup) * 0.3)
 
-        c: dict[str, Any] = {"email": email, "signup_dts": dts(signup), "last_modified_dts": dts(modified)}
-        c.update(_FLAGS)
+        signup_dts, modified_dts = dts(signup), dts(modified)
+        c = dict(_CUSTOMER_TEMPLATE)  # copying a template keeps the key order and is faster than updates
+        c["email"], c["signup_dts"], c["last_modified_dts"] = email, signup_dts, modified_dts
         billing = self._billing(person, last_order_dts)
         c["billing"] = billing
         shipping, gift = self._shipping(person, billing[0])
@@ -1538,7 +1583,7 @@ class _Generator:
             c["properties"] = self._properties(signup)
         if tier is not None:
             c["pricing_tiers"] = [dict(tier)]
-        cards = self._cards(signup, last_order_dts)
+        cards = self._cards(first_order_dts, last_order_dts)
         if cards:
             c["cards"] = cards
         if rnd() < (0.25 if b2b else 0.04):
@@ -1559,7 +1604,7 @@ class _Generator:
         if rnd() < 0.95 or order_count:
             summary: dict[str, Any] = {"order_count": order_count, "total": round(total_cents / 100, 2)}
             if order_count:
-                summary["first_order_dts"] = dts(first_order)
+                summary["first_order_dts"] = first_order_dts
                 summary["last_order_dts"] = last_order_dts
             c["orders_summary"] = summary
         if rnd() < (0.3 if b2b else 0.01):
@@ -1573,7 +1618,7 @@ class _Generator:
             }
         # Data-protection consent is recorded far more often for EU/UK shoppers.
         if rnd() < (0.9 if code in ("GB", "DE", "FR") else 0.55):
-            c["privacy"] = self._privacy(signup)
+            c["privacy"] = self._privacy(signup_dts, modified_dts)
         if order_count and rnd() < 0.06:
             c["reviewer"] = self._reviewer(person, first_order)
 
@@ -1668,7 +1713,7 @@ class _Generator:
         if rnd() < 0.08:
             c["fedex_account_number"] = self._digits(9)
         if rnd() < 0.08:
-            c["ups_account_number"] = "".join(pick(tuple(_CODE_CHARS)) for _ in range(6))
+            c["ups_account_number"] = "".join(pick(_CODE_CHARS) for _ in range(6))
             c["allow_3rd_party_billing"] = True
         if rnd() < 0.05:
             c["exempt_shipping_handling_charge"] = True
@@ -1771,9 +1816,7 @@ def _story_customers() -> list[DemoCustomer]:
             "jane@example.com",
             _at(2018, 4, 14, 15, 22),
             _at(2026, 10, 29, 19, 5),
-            billing=[
-                {**jane_home, "default_billing": True, "last_used_dts": format_dts(_at(2026, 10, 20, 16, 41))}
-            ],
+            billing=[{**jane_home, "default_billing": True, "last_used_dts": format_dts(_at(2026, 10, 20, 16, 41))}],
             shipping=[
                 {**jane_home, "default_shipping": True},
                 {
@@ -1899,9 +1942,7 @@ def _story_customers() -> list[DemoCustomer]:
         (),
         (_LIST_LAUNCHES,),
     )
-    jon_home = _addr(
-        "Jon", "Smith", "815 SE Hawthorne Blvd", "Portland", "OR", "97214", "US", "(503) 555-0167"
-    )
+    jon_home = _addr("Jon", "Smith", "815 SE Hawthorne Blvd", "Portland", "OR", "97214", "US", "(503) 555-0167")
     jon = DemoCustomer(
         _story(
             "jon.smith@example.com",
@@ -2143,9 +2184,7 @@ def _story_customers() -> list[DemoCustomer]:
     )
 
     # Prompt-injection fixtures: free text written *at* an AI assistant. The server must treat it as data.
-    mallory_home = _addr(
-        "Mallory", "Quinn", "3021 Larimer St", "Denver", "CO", "80205", "US", "(303) 555-0191"
-    )
+    mallory_home = _addr("Mallory", "Quinn", "3021 Larimer St", "Denver", "CO", "80205", "US", "(303) 555-0191")
     mallory = DemoCustomer(
         _story(
             "mallory.injector@example.net",
@@ -2173,9 +2212,7 @@ def _story_customers() -> list[DemoCustomer]:
         (),
         (_LIST_NEWSLETTER,),
     )
-    trent_home = _addr(
-        "Trent", "Oakley", "1550 N Milwaukee Ave", "Chicago", "IL", "60622", "US", "(312) 555-0136"
-    )
+    trent_home = _addr("Trent", "Oakley", "1550 N Milwaukee Ave", "Chicago", "IL", "60622", "US", "(312) 555-0136")
     trent = DemoCustomer(
         _story(
             "trent.oakley@example.org",
@@ -2236,9 +2273,7 @@ def _story_customers() -> list[DemoCustomer]:
         (),
         (),
     )
-    oscar_home = _addr(
-        "Oscar", "Pell", "75 Peachtree Pl NE", "Atlanta", "GA", "30309", "US", "(404) 555-0162"
-    )
+    oscar_home = _addr("Oscar", "Pell", "75 Peachtree Pl NE", "Atlanta", "GA", "30309", "US", "(404) 555-0162")
     oscar = DemoCustomer(
         _story(
             "oscar.pell@example.com",

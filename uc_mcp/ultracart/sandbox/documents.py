@@ -107,6 +107,10 @@ def _prepare_array(
         if name in ("billing", "shipping"):
             for derived in DERIVED_ADDRESS_FIELDS:
                 item.pop(derived, None)
+            # A kept address keeps its server-maintained last_used_dts (sent back or not).
+            previous = next((o for o in old if o.get(oid_field) == item[oid_field]), {})
+            if previous.get("last_used_dts"):
+                item["last_used_dts"] = previous["last_used_dts"]
             for phone in ("day_phone", "evening_phone"):
                 number = e164(item.get(phone), item.get("country_code"))
                 if number:

@@ -132,7 +132,7 @@ def parse_filters(values: dict[str, Any], since: str | None) -> CustomerFilters:
 
 def _condition(column: str, norm_column: str, match: str, value: str, profile: Profile) -> tuple[str, list[Any]]:
     if profile is Profile.STRICT:
-        if norm_column == "email_norm":
+        if norm_column == "c.email_norm":  # the caller passes table-qualified columns
             return "c.email_norm = ?", [fold(value)]
         return f"{column} = ?", [value]
     if match == "exact_ci":

@@ -54,6 +54,7 @@ class Balance:
     vesting: int = 0
     expiring: int = 0
     total: int = 0
+    overdrawn: int = 0  # usage that the usable credit at its moment could not cover
     past: list[dict[str, Any]] = field(default_factory=list)
     future: list[dict[str, Any]] = field(default_factory=list)
 
@@ -115,6 +116,7 @@ def compute(movements: list[Movement], now: int, render: Any, certificate_oid: i
                 need -= taken
                 if need == 0:
                     break
+            balance.overdrawn += need
             target.append(entry(event, event.movement.amount_cents))
         else:  # Expiring
             assert event.lot is not None

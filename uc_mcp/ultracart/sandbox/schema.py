@@ -12,8 +12,8 @@ import json
 import multiprocessing
 import os
 import sqlite3
-from queue import Empty
 from collections.abc import Iterator
+from queue import Empty
 from typing import Any
 
 from .clock import epoch, format_dts, parse_dts

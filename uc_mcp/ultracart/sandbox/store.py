@@ -495,13 +495,17 @@ class SandboxStore:
                 raise bad_request("Invalid entry_dts: expected an ISO-8601 date-time.") from None
         with self._write() as conn:
             self._doc(oid)
-            if cents < 0:
-                certificate = self._certificate(conn, oid, create=False)
-                available = self._balance(certificate).available if certificate else 0
-                if available + cents < 0:
-                    raise bad_request("Invalid adjustment_amount: the balance cannot go below zero.")
+            certificate = self._certificate(conn, oid, create=False)
+            current = self._balance(certificate) if certificate else None
+            available, overdrawn = (current.available, current.overdrawn) if current else (0, 0)
+            if available + cents < 0:
+                raise bad_request("Invalid adjustment_amount: the balance cannot go below zero.")
             certificate = self._add_movement(conn, oid, body, cents, entry)
-            balance = self._balance(certificate).available
+            after = self._balance(certificate)
+            if after.overdrawn > overdrawn:
+                # A backdated debit the balance at entry_dts could not cover would silently vanish.
+                raise bad_request("Invalid entry_dts: the balance at that date cannot go below zero.")
+            balance = after.available
         return cents / 100, balance / 100
 
     # -- wishlist ------------------------------------------------------------------------------
@@ -675,7 +679,9 @@ class SandboxStore:
         values"): case-insensitive substring of ``matches``, most used first, ``max_hits``
         (default 10, at most 100 — assumed) results."""
         matches = fold(str(body.get("matches") or ""))
-        max_hits = body.get("max_hits") or 10
+        max_hits = body.get("max_hits")
+        if max_hits is None:
+            max_hits = 10
         if max_hits < 1:
             raise bad_request("Invalid max_hits: expected 1 or more.")
         with self._lock:

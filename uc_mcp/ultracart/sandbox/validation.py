@@ -80,11 +80,32 @@ def validate_body(schema_name: str, body: Any) -> dict[str, Any]:
     """Return ``body`` if it is a JSON object matching ``schema_name``, else raise a 400."""
     if not isinstance(body, dict):
         raise bad_request(f"The request body must be a JSON object ({schema_name}).")
-    errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        (e for e in _validator(schema_name).iter_errors(body) if not _null_property(e)),
+        key=lambda e: list(e.absolute_path),
+    )
     # JSON booleans are not integers, but Python's bool is an int: jsonschema already rejects
     # them for "integer"; nothing extra is needed here.
     if errors:
         first = errors[0]
         more = f" ({len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise bad_request(f"Invalid {field_path(first.absolute_path)}: {_expectation(first)}{more}.")
-    return body
+    return dict(_known({"$ref": f"#/$defs/{schema_name}"}, body))
+
+
+def _null_property(error: Any) -> bool:
+    """A null object property means "absent" (UltraCart: null leaves a field unchanged)."""
+    path = list(error.absolute_path)
+    return error.instance is None and bool(path) and isinstance(path[-1], str)
+
+
+def _known(schema: dict[str, Any], value: Any) -> Any:
+    """``value`` without unknown and null object properties: ignored, so never stored or echoed."""
+    while "$ref" in schema:
+        schema = _schemas()["$defs"].get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if isinstance(value, dict) and "properties" in schema:
+        properties = schema["properties"]
+        return {k: _known(properties[k], v) for k, v in value.items() if k in properties and v is not None}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_known(schema["items"], item) for item in value]
+    return value
