@@ -8,24 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-log = logging.getLogger("uc_mcp")
-
-
-def _configure_logging(verbose: bool) -> None:
-    # Our logs go to stderr (a stdio server's stdout carries protocol messages only). httpx2 and
-    # httpcore2 log full URLs at INFO, and ours contain emails and names: keep them at WARNING.
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
-    for noisy in ("httpx2", "httpcore2", "httpx", "httpcore", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+from .core.logs import configure_logging
 
 
 def _sandbox_parser(commands: Any) -> None:
@@ -123,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    configure_logging(args.verbose)
     if args.command == "sandbox":
         return _run_sandbox(args)
     parser.print_help(sys.stderr)

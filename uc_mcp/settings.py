@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     ultracart_api_key: SecretStr | None = Field(None, validation_alias=_env("ULTRACART_API_KEY"))
     ultracart_oauth_token: SecretStr | None = Field(None, validation_alias=_env("ULTRACART_OAUTH_TOKEN"))
     ultracart_base_url: str = Field(DEFAULT_BASE_URL, validation_alias=_env("ULTRACART_BASE_URL"))
+    rate_limit: float | None = Field(None, gt=0, validation_alias=_env("UC_MCP_RATE_LIMIT"))
+    concurrency: int | None = Field(None, ge=1, le=32, validation_alias=_env("UC_MCP_CONCURRENCY"))
 
     # Server behaviour
     backend: Literal["auto", "ultracart", "sandbox"] = Field("auto", validation_alias=_env("UC_MCP_BACKEND"))

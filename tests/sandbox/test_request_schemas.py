@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_request_schemas_match_the_spec() -> None:
     loader = importlib.util.spec_from_file_location("extract", ROOT / "scripts" / "extract_sandbox_schemas.py")
-    assert loader is not None and loader.loader is not None
+    assert loader is not None
+    assert loader.loader is not None
     module = importlib.util.module_from_spec(loader)
     loader.loader.exec_module(module)
     spec = json.loads((ROOT / "tests" / "spec" / "ultracart-customer-openapi.json").read_text(encoding="utf-8"))

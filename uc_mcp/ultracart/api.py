@@ -1,0 +1,449 @@
+"""``UltraCartApi``: one async method per customer operation, named as in UltraCart's Python SDK.
+
+Typed arguments in, pydantic models out (``models.py``); transport, retries, rate limiting and
+error mapping are ``core/http.py``'s. Query parameters are serialised as UltraCart expects:
+``_expand`` and ``_sort`` comma-separated (the ``+`` of a sort is percent-encoded by the client),
+date-times as ISO-8601.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypedDict, TypeVar, Unpack
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
+from ..core.errors import BadRequest, NotFound
+from ..core.http import HttpCore
+from . import models as m
+
+API_VERSION = "2017-03-01"
+Model = TypeVar("Model", bound=BaseModel)
+Expand = str | Sequence[str] | None
+DateLike = str | datetime | None
+REQUEST_ID_PREFIX = "req:"
+
+
+class CustomerFilters(TypedDict, total=False):
+    """The 27 filter query parameters of ``getCustomers`` (all optional)."""
+
+    email: str
+    qb_class: str
+    quickbooks_code: str
+    last_modified_dts_start: str | datetime
+    last_modified_dts_end: str | datetime
+    signup_dts_start: str | datetime
+    signup_dts_end: str | datetime
+    billing_first_name: str
+    billing_last_name: str
+    billing_company: str
+    billing_city: str
+    billing_state: str
+    billing_postal_code: str
+    billing_country_code: str
+    billing_day_phone: str
+    billing_evening_phone: str
+    shipping_first_name: str
+    shipping_last_name: str
+    shipping_company: str
+    shipping_city: str
+    shipping_state: str
+    shipping_postal_code: str
+    shipping_country_code: str
+    shipping_day_phone: str
+    shipping_evening_phone: str
+    pricing_tier_oid: int
+    pricing_tier_name: str
+
+
+def _csv(value: Expand) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else ",".join(value)
+    return text or None
+
+
+def _date(value: DateLike) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    """Query parameters without the unset ones; date-times as ISO-8601."""
+    return {key: _date(value) for key, value in values.items() if value is not None and value != ""}
+
+
+def new_request_id() -> str:
+    """A short id carried in a ledger description, so an unknown outcome can be looked up."""
+    return REQUEST_ID_PREFIX + secrets.token_hex(3)
+
+
+def tag_description(description: str | None, request_id: str, limit: int = 50) -> str:
+    """``description`` with `` [req:xxxxxx]`` appended, within UltraCart's 50 characters."""
+    suffix = f"[{request_id}]"
+    text = (description or "").strip()
+    room = limit - len(suffix) - (1 if text else 0)
+    return f"{text[:room].rstrip()} {suffix}".strip()
+
+
+class UltraCartApi:
+    """The 24 customer operations of UltraCart REST API v2."""
+
+    def __init__(self, http: HttpCore) -> None:
+        self.http = http
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _call(
+        self,
+        model: type[Model],
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        idempotent: bool | None = None,
+        params: dict[str, Any] | None = None,
+        body: BaseModel | None = None,
+        check: str | None = None,
+        envelope: bool = True,
+    ) -> Model:
+        payload = await self._send(method, path, operation, idempotent, params, body, check)
+        result = model.model_validate(payload or {})
+        if envelope and getattr(result, "success", None) is False:
+            error = getattr(result, "error", None)
+            message = (
+                (getattr(error, "user_message", None) or getattr(error, "developer_message", None)) if error else None
+            )
+            raise BadRequest(message or "the API answered success=false", operation=operation)
+        return result
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        idempotent: bool | None,
+        params: dict[str, Any] | None,
+        body: BaseModel | None,
+        check: str | None,
+    ) -> Any:
+        return await self.http.request(
+            method,
+            path,
+            operation=operation,
+            idempotent=method in ("GET", "PUT", "DELETE") if idempotent is None else idempotent,
+            params=params,
+            body=None if body is None else m.dump_body(body),
+            check=check or "look the record up before trying again",
+        )
+
+    # -- customers -------------------------------------------------------------------------------
+
+    async def get_customers(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        since: DateLike = None,
+        sort: Expand = None,
+        expand: Expand = None,
+        **filters: Unpack[CustomerFilters],
+    ) -> m.CustomersResponse:
+        params = _params(**filters, _limit=limit, _offset=offset, _since=since, _sort=_csv(sort), _expand=_csv(expand))
+        return await self._call(
+            m.CustomersResponse, "GET", "/customer/customers", operation="get_customers", params=params
+        )
+
+    async def get_customers_by_query(
+        self,
+        customer_query: m.CustomerQuery,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        since: DateLike = None,
+        sort: Expand = None,
+        expand: Expand = None,
+    ) -> m.CustomersResponse:
+        params = _params(_limit=limit, _offset=offset, _since=since, _sort=_csv(sort), _expand=_csv(expand))
+        return await self._call(
+            m.CustomersResponse,
+            "POST",
+            "/customer/customers/query",
+            operation="get_customers_by_query",
+            idempotent=True,  # a query: nothing is written
+            params=params,
+            body=customer_query,
+        )
+
+    async def get_customer(self, customer_profile_oid: int, *, expand: Expand = None) -> m.CustomerResponse:
+        return await self._call(
+            m.CustomerResponse,
+            "GET",
+            f"/customer/customers/{int(customer_profile_oid)}",
+            operation="get_customer",
+            params=_params(_expand=_csv(expand)),
+        )
+
+    async def get_customer_by_email(self, email: str, *, expand: Expand = None) -> m.CustomerResponse:
+        return await self._call(
+            m.CustomerResponse,
+            "GET",
+            f"/customer/customers/by_email/{quote(email, safe='@+')}",
+            operation="get_customer_by_email",
+            params=_params(_expand=_csv(expand)),
+        )
+
+    async def get_customers_for_data_tables(self, *, expand: Expand = None) -> m.DataTablesServerSideResponse:
+        return await self._call(
+            m.DataTablesServerSideResponse,
+            "POST",
+            "/customer/customers/dataTables",
+            operation="get_customers_for_data_tables",
+            idempotent=True,
+            params=_params(_expand=_csv(expand)),
+            envelope=False,
+        )
+
+    async def insert_customer(self, customer: m.Customer, *, expand: Expand = None) -> m.CustomerResponse:
+        return await self._call(
+            m.CustomerResponse,
+            "POST",
+            "/customer/customers",
+            operation="insert_customer",
+            idempotent=False,
+            params=_params(_expand=_csv(expand)),
+            body=customer,
+            check=f"look the customer up by email ({customer.email or 'the email you sent'}) before inserting again",
+        )
+
+    async def update_customer(
+        self, customer_profile_oid: int, customer: m.Customer, *, expand: Expand = None
+    ) -> m.CustomerResponse:
+        return await self._call(
+            m.CustomerResponse,
+            "PUT",
+            f"/customer/customers/{int(customer_profile_oid)}",
+            operation="update_customer",
+            params=_params(_expand=_csv(expand)),
+            body=customer,
+        )
+
+    async def delete_customer(self, customer_profile_oid: int) -> None:
+        await self._gone_ok_on_retry(
+            "DELETE", f"/customer/customers/{int(customer_profile_oid)}", "delete_customer", None
+        )
+
+    async def merge_customer(
+        self, customer_profile_oid: int, merge_request: m.CustomerMergeRequest, *, expand: Expand = None
+    ) -> None:
+        await self._gone_ok_on_retry(
+            "PUT",
+            f"/customer/customers/{int(customer_profile_oid)}/merge",
+            "merge_customer",
+            merge_request,
+            params=_params(_expand=_csv(expand)),
+        )
+
+    async def _gone_ok_on_retry(
+        self, method: str, path: str, operation: str, body: BaseModel | None, params: dict[str, Any] | None = None
+    ) -> None:
+        """DELETE and merge may be retried; a 404 after a retry means the first attempt did it."""
+        retries_before = self.http.stats.retries
+        try:
+            await self._send(method, path, operation, True, params, body, None)
+        except NotFound:
+            if self.http.stats.retries == retries_before:
+                raise
+
+    # -- store credit and cashback ---------------------------------------------------------------
+
+    async def get_customer_store_credit(self, customer_profile_oid: int) -> m.CustomerStoreCreditResponse:
+        return await self._call(
+            m.CustomerStoreCreditResponse,
+            "GET",
+            f"/customer/customers/{int(customer_profile_oid)}/store_credit",
+            operation="get_customer_store_credit",
+        )
+
+    async def add_customer_store_credit(
+        self,
+        customer_profile_oid: int,
+        store_credit_request: m.CustomerStoreCreditAddRequest,
+        *,
+        request_id: str | None = None,
+    ) -> m.BaseResponse:
+        """Add store credit. The description carries ``[req:xxxxxx]`` so that an unknown outcome can
+        be checked in the ledger; pass ``request_id`` to choose it."""
+        request_id = request_id or new_request_id()
+        body = store_credit_request.model_copy(
+            update={"description": tag_description(store_credit_request.description, request_id)}
+        )
+        oid = int(customer_profile_oid)
+        return await self._call(
+            m.BaseResponse,
+            "POST",
+            f"/customer/customers/{oid}/store_credit",
+            operation="add_customer_store_credit",
+            idempotent=False,
+            body=body,
+            check=f"get customer {oid}'s store credit and look for a ledger entry whose description "
+            f"contains [{request_id}]",
+        )
+
+    async def adjust_internal_certificate(
+        self,
+        customer_profile_oid: int,
+        adjust_request: m.AdjustInternalCertificateRequest,
+        *,
+        request_id: str | None = None,
+    ) -> m.AdjustInternalCertificateResponse:
+        request_id = request_id or new_request_id()
+        body = adjust_request.model_copy(
+            update={"description": tag_description(adjust_request.description, request_id)}
+        )
+        oid = int(customer_profile_oid)
+        return await self._call(
+            m.AdjustInternalCertificateResponse,
+            "POST",
+            f"/customer/customers/{oid}/adjust_cashback_balance",
+            operation="adjust_internal_certificate",
+            idempotent=False,
+            body=body,
+            check=f"get customer {oid}'s store credit / cashback ledger and look for an entry whose "
+            f"description contains [{request_id}]",
+        )
+
+    # -- wishlist -------------------------------------------------------------------------------
+
+    async def get_customer_wish_list(self, customer_profile_oid: int) -> m.CustomerWishListItemsResponse:
+        return await self._call(
+            m.CustomerWishListItemsResponse,
+            "GET",
+            f"/customer/customers/{int(customer_profile_oid)}/wishlist",
+            operation="get_customer_wish_list",
+        )
+
+    async def get_customer_wish_list_item(
+        self, customer_profile_oid: int, customer_wishlist_item_oid: int
+    ) -> m.CustomerWishListItemResponse:
+        return await self._call(
+            m.CustomerWishListItemResponse,
+            "GET",
+            f"/customer/customers/{int(customer_profile_oid)}/wishlist/{int(customer_wishlist_item_oid)}",
+            operation="get_customer_wish_list_item",
+        )
+
+    async def insert_wish_list_item(
+        self, customer_profile_oid: int, wishlist_item: m.CustomerWishListItem
+    ) -> m.CustomerWishListItem:
+        oid = int(customer_profile_oid)
+        return await self._call(
+            m.CustomerWishListItem,
+            "POST",
+            f"/customer/customers/{oid}/wishlist",
+            operation="insert_wish_list_item",
+            idempotent=False,
+            body=wishlist_item,
+            check=f"list customer {oid}'s wishlist and look for merchant item {wishlist_item.merchant_item_oid}",
+            envelope=False,
+        )
+
+    async def update_wish_list_item(
+        self, customer_profile_oid: int, customer_wishlist_item_oid: int, wishlist_item: m.CustomerWishListItem
+    ) -> m.CustomerWishListItem:
+        return await self._call(
+            m.CustomerWishListItem,
+            "PUT",
+            f"/customer/customers/{int(customer_profile_oid)}/wishlist/{int(customer_wishlist_item_oid)}",
+            operation="update_wish_list_item",
+            body=wishlist_item,
+            envelope=False,
+        )
+
+    async def delete_wish_list_item(self, customer_profile_oid: int, customer_wishlist_item_oid: int) -> None:
+        await self._gone_ok_on_retry(
+            "DELETE",
+            f"/customer/customers/{int(customer_profile_oid)}/wishlist/{int(customer_wishlist_item_oid)}",
+            "delete_wish_list_item",
+            None,
+        )
+
+    # -- email lists, verification, magic link ---------------------------------------------------
+
+    async def get_customer_email_lists(self) -> m.EmailListsResponse:
+        return await self._call(
+            m.EmailListsResponse, "GET", "/customer/email_lists", operation="get_customer_email_lists"
+        )
+
+    async def update_customer_email_lists(
+        self, customer_profile_oid: int, list_changes: m.CustomerEmailListChanges
+    ) -> m.CustomerEmailListChanges:
+        return await self._call(
+            m.CustomerEmailListChanges,
+            "POST",
+            f"/customer/customers/{int(customer_profile_oid)}/email_lists",
+            operation="update_customer_email_lists",
+            idempotent=True,  # adding to / removing from a set: repeating it changes nothing
+            body=list_changes,
+            envelope=False,
+        )
+
+    async def get_email_verification_token(
+        self, token_request: m.EmailVerifyTokenRequest
+    ) -> m.EmailVerifyTokenResponse:
+        return await self._call(
+            m.EmailVerifyTokenResponse,
+            "POST",
+            "/customer/customers/email_verify/get_token",
+            operation="get_email_verification_token",
+            idempotent=False,
+            body=token_request,
+            check="request a new token; an unused earlier one simply expires",
+        )
+
+    async def validate_email_verification_token(
+        self, validation_request: m.EmailVerifyTokenValidateRequest
+    ) -> m.EmailVerifyTokenValidateResponse:
+        """``success`` is the answer (False: unknown, used or expired), so it is not an error here."""
+        return await self._call(
+            m.EmailVerifyTokenValidateResponse,
+            "POST",
+            "/customer/customers/email_verify/validate_token",
+            operation="validate_email_verification_token",
+            idempotent=False,  # a token validates once: a blind retry would report it as used
+            body=validation_request,
+            check="the token may have been consumed; ask the customer to request a new one",
+            envelope=False,
+        )
+
+    async def get_magic_link(self, customer_profile_oid: int, storefront_host_name: str) -> m.CustomerMagicLinkResponse:
+        return await self._call(
+            m.CustomerMagicLinkResponse,
+            "PUT",
+            f"/customer/customers/{int(customer_profile_oid)}/magic_link/{quote(storefront_host_name, safe='')}",
+            operation="get_magic_link",
+        )
+
+    # -- store configuration -------------------------------------------------------------------
+
+    async def get_customer_editor_values(self) -> m.CustomerEditorValues:
+        return await self._call(
+            m.CustomerEditorValues,
+            "GET",
+            "/customer/editor_values",
+            operation="get_customer_editor_values",
+            envelope=False,
+        )
+
+    async def search_customer_profile_values(self, lookup_request: m.LookupRequest) -> m.LookupResponse:
+        return await self._call(
+            m.LookupResponse,
+            "POST",
+            "/customer/search",
+            operation="search_customer_profile_values",
+            idempotent=True,
+            body=lookup_request,
+        )
