@@ -3,8 +3,8 @@
 UltraCart allows a limited request rate per application (about 1,000 an hour by default) and
 answers concurrent requests from one application with 429; it sends no ``Retry-After``. So the
 limiter paces requests at a configured rate (or unlimited), caps concurrency (1 for the real
-API), and adapts: a 429 lowers the pace below what was actually being sent, and each success
-raises it slowly again (multiplicative decrease, gentle increase), never above the configured
+API), and adapts: a 429 sets the pace just below the rate the server was accepting (successes
+per second), and each success raises it slowly again (multiplicative decrease, gentle increase), never above the configured
 ceiling. It is shared by every request of one server.
 """
 
@@ -18,8 +18,10 @@ from contextlib import asynccontextmanager
 import anyio
 
 MIN_RATE = 0.05  # requests/s: never slower than one per 20 s
-DECREASE = 0.9
-INCREASE = 1.005
+DECREASE = 0.97  # after a 429: this share of the rate the server was accepting
+INCREASE = 1.01  # per success, back up towards the learned limit
+HEADROOM = 0.99  # stay this far under the learned limit
+PROBE = 1.002  # the learned limit creeps up per success, so a raised or underestimated quota is found
 
 
 class RateLimiter:
@@ -37,8 +39,11 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next_slot = 0.0
-        self._sent: deque[float] = deque(maxlen=32)
+        self._accepted: deque[float] = deque(maxlen=32)  # when recent requests succeeded
+        self._sent: deque[float] = deque(maxlen=32)  # when recent requests were sent
+        self.learned: float | None = None  # the rate the server accepted when it last said 429
         self.rate_limited = 0  # 429s seen, for reports
+        self._last_decrease = -1e9
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -58,19 +63,41 @@ class RateLimiter:
             if self._concurrency is not None:
                 self._concurrency.release()
 
-    def observed_rate(self) -> float | None:
-        if len(self._sent) < 2:
-            return None
-        span = self._sent[-1] - self._sent[0]
-        return (len(self._sent) - 1) / span if span > 0 else None
-
     def on_rate_limited(self) -> None:
+        """A 429: learn the limit and pace just below it.
+
+        When our pace was being accepted, the pace itself was the step too far; when the server
+        accepted far fewer requests than we sent (an unpaced start, or a lowered quota), the
+        accepted rate is the better estimate of the limit.
+        """
         self.rate_limited += 1
-        candidates = [rate for rate in (self.rate, self.observed_rate()) if rate]
-        base = min(candidates) if candidates else 1.0
+        now = self._clock()
+        if self.rate is not None and now - self._last_decrease < 1.0 / self.rate:
+            return  # a request sent before the last adjustment: that 429 is already accounted for
+        self._last_decrease = now
+        accepted = _rate(self._accepted)
+        if self.rate is not None and (accepted is None or accepted >= 0.9 * self.rate):
+            base = self.rate
+        else:
+            base = accepted or _rate(self._sent) or 1.0
+        self.learned = base
         self.rate = max(MIN_RATE, base * DECREASE)
 
     def on_success(self) -> None:
-        if self.rate is not None and (self.ceiling is None or self.rate < self.ceiling):
-            grown = self.rate * INCREASE
-            self.rate = min(grown, self.ceiling) if self.ceiling else grown
+        """Grow the pace back towards the learned limit, which itself creeps up (limits change)."""
+        self._accepted.append(self._clock())
+        if self.rate is None:
+            return
+        limit = self.ceiling
+        if self.learned is not None:
+            self.learned *= PROBE
+            limit = min(limit, self.learned * HEADROOM) if limit else self.learned * HEADROOM
+        grown = self.rate * INCREASE
+        self.rate = min(grown, limit) if limit else grown
+
+
+def _rate(moments: deque[float]) -> float | None:
+    """Events per second over a window of recent timestamps."""
+    if len(moments) >= 2 and moments[-1] > moments[0]:
+        return (len(moments) - 1) / (moments[-1] - moments[0])
+    return None

@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from ..core.errors import BadRequest, NotFound
+from ..core.errors import BadRequest, InvalidResponse, NotFound
 from ..core.http import HttpCore
+from ..core.paging import Page
 from . import models as m
 
 API_VERSION = "2017-03-01"
@@ -176,6 +177,43 @@ class UltraCartApi:
             idempotent=True,  # a query: nothing is written
             params=params,
             body=customer_query,
+        )
+
+    async def customer_page(
+        self,
+        offset: int,
+        limit: int,
+        *,
+        query: m.CustomerQuery | None = None,
+        since: DateLike = None,
+        sort: Expand = None,
+        expand: Expand = None,
+        **filters: Unpack[CustomerFilters],
+    ) -> Page[dict[str, Any]]:
+        """One page of customers as plain JSON records, for the pager and the budget.
+
+        Lists are walked and shaped as dicts (compact views, projection, trimming); parsing every
+        record into ``Customer`` first would cost more than the whole walk's overhead allows.
+        With ``query`` the page comes from ``get_customers_by_query``, else from ``get_customers``.
+        """
+        params = _params(_limit=limit, _offset=offset, _since=since, _sort=_csv(sort), _expand=_csv(expand))
+        if query is not None:
+            payload = await self._send(
+                "POST", "/customer/customers/query", "get_customers_by_query", True, params, query, None
+            )
+        else:
+            payload = await self._send(
+                "GET", "/customer/customers", "get_customers", True, {**_params(**filters), **params}, None, None
+            )
+        if not isinstance(payload, dict) or not isinstance(payload.get("customers", []), list):
+            raise InvalidResponse("a customers page without a customers list", operation="get_customers")
+        result_set = (payload.get("metadata") or {}).get("result_set") or {}
+        items = payload.get("customers") or []
+        return Page(
+            items=items,
+            more=bool(result_set.get("more")),
+            next_offset=result_set.get("next_offset"),
+            total=result_set.get("total_records"),
         )
 
     async def get_customer(self, customer_profile_oid: int, *, expand: Expand = None) -> m.CustomerResponse:

@@ -9,11 +9,12 @@ bulk insert of the seed, which keeps seeding 100,000 customers well inside its t
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import pickle
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
-from queue import Empty
 from typing import Any
 
 from .clock import epoch, format_dts, parse_dts
@@ -179,50 +180,59 @@ PARALLEL_THRESHOLD = 5000  # below this, a second process costs more than it sav
 _BATCH = 2000
 
 
-def _produce(count: int, seed_value: int, queue: Any) -> None:
-    """Child process: generate the demo customers and hand them over in batches."""
+def produce_to_stdout(count: int, seed_value: int) -> None:
+    """Child process: generate the demo customers and write them to stdout in pickled batches."""
     from . import demo_data
 
+    out = sys.stdout.buffer
     batch: list[Any] = []
     for demo in demo_data.generate(count, seed_value):
         batch.append(demo)
         if len(batch) >= _BATCH:
-            queue.put(batch)
+            pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
             batch = []
-    queue.put(batch)
-    queue.put(None)
+    pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(None, out)
+    out.flush()
 
 
 def demo_stream(count: int, seed_value: int) -> Iterator[Any]:
     """The demo customers, generated in a second process for large stores.
 
     Generation and storage cost about the same, so on two cores running them side by side
-    halves the wall time of a big seed. The sequence is the same either way.
+    halves the wall time of a big seed. The sequence is the same either way. The child is a
+    plain ``python -c`` process (not multiprocessing), so that seeding works from any script,
+    including one without an ``if __name__ == "__main__"`` guard.
     """
     from . import demo_data
 
     if count < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
         yield from demo_data.generate(count, seed_value)
         return
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue(maxsize=8)
-    worker = context.Process(target=_produce, args=(count, seed_value, queue), daemon=True)
-    worker.start()
+    code = (
+        f"from uc_mcp.ultracart.sandbox.schema import produce_to_stdout; produce_to_stdout({count:d}, {seed_value:d})"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None
     try:
         while True:
             try:
-                batch = queue.get(timeout=1)
-            except Empty:
-                if worker.exitcode is not None:
-                    raise RuntimeError(f"demo data generator stopped (exit code {worker.exitcode})") from None
-                continue
+                batch = pickle.load(child.stdout)  # our own child's output: trusted
+            except EOFError:
+                _, stderr = child.communicate()
+                raise RuntimeError(
+                    f"demo data generator stopped (exit code {child.returncode}): {stderr.decode(errors='replace')[-500:]}"
+                ) from None
             if batch is None:
                 return
             yield from batch
     finally:
-        worker.join(timeout=5)
-        if worker.is_alive():
-            worker.terminate()
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        child.stdout.close()
+        if child.stderr is not None:
+            child.stderr.close()
 
 
 def seed(conn: sqlite3.Connection, count: int, seed_value: int, hash_password: Any) -> None:
