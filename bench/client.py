@@ -106,12 +106,12 @@ async def _context(box: Sandbox) -> tuple[int, int, bool]:
         response = await client.get("/customer/customers", params={"_limit": 50, "_expand": "billing,shipping"})
     raw = response.content
     records = response.json()["customers"]
-    result = fit_list(records, view=customer_view, max_tokens=1_000_000)
+    result = fit_list(records, view=customer_view, max_tokens=1_000_000, columns=COMPACT_CUSTOMER_FIELDS)
     compact = result_json(result).encode()
-    complete = all(
-        all(key in item for key, value in customer_view(record).items() if value not in (None, "", [], {}))
-        for record, item in zip(records, result["items"], strict=True)
-    ) and set().union(*(item.keys() for item in result["items"])) <= set(COMPACT_CUSTOMER_FIELDS)
+    complete = result["columns"] == list(COMPACT_CUSTOMER_FIELDS) and all(
+        row == [customer_view(record)[column] for column in COMPACT_CUSTOMER_FIELDS]
+        for record, row in zip(records, result["items"], strict=True)
+    )
     return len(raw), len(compact), complete
 
 

@@ -1,0 +1,167 @@
+"""Walk an offset-paged list API (``_offset``/``next_offset`` while ``more``), with caps.
+
+Provider-independent: a provider supplies ``fetch(offset, limit) -> Page`` and this module decides
+where the next page starts and when to stop. Servers are not trusted to be well behaved: a missing
+``next_offset`` falls back to ``offset + len(items)``, and an empty page or an offset that does not
+advance ends the walk (``stopped == "stalled"``) instead of looping forever.
+
+    walker = walk(fetch, limit=200, max_records=1000)
+    async for page in walker:
+        ...
+    walker.stopped      # "end" | "max_pages" | "max_records" | "stalled"
+    walker.next_offset  # where to resume, or None when there is nothing more to fetch
+
+Per-page work is a handful of comparisons on locals, so the walk costs next to nothing over a
+hand-written loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeAlias, TypeVar
+
+__all__ = ["FetchPage", "Page", "StopReason", "Walk", "walk"]
+
+T = TypeVar("T")
+
+StopReason: TypeAlias = Literal["end", "max_pages", "max_records", "stalled"]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page as the API reported it: ``next_offset``/``total`` are None when the API did not say."""
+
+    items: list[T]
+    more: bool
+    next_offset: int | None = None
+    total: int | None = None
+
+
+FetchPage: TypeAlias = Callable[[int, int], Awaitable[Page[T]]]
+"""``fetch(offset, limit)`` returns the page starting at ``offset`` with at most ``limit`` items."""
+
+
+class Walk(Generic[T]):
+    """An async iterator over pages; after the walk, ``stopped`` says why it ended.
+
+    ``pages`` and ``records`` count what was yielded so far (the last page truncated to
+    ``max_records``); ``total`` is the last ``total`` the API reported; ``next_offset`` is where a
+    later walk could resume (None when the API said there is nothing more, or could not be trusted).
+    ``stopped`` is set before the last page is yielded, so a consumer can see it while handling it.
+    """
+
+    __slots__ = ("_gen", "next_offset", "pages", "records", "stopped", "total")
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        *,
+        limit: int = 200,
+        start: int = 0,
+        max_pages: int | None = None,
+        max_records: int | None = None,
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        if start < 0:
+            raise ValueError(f"start must be >= 0, got {start}")
+        if (max_pages is not None and max_pages < 0) or (max_records is not None and max_records < 0):
+            raise ValueError("max_pages and max_records must be >= 0")
+        self.pages = 0
+        self.records = 0
+        self.total: int | None = None
+        self.next_offset: int | None = start
+        self.stopped: StopReason | None = None
+        self._gen = self._run(fetch, limit, start, max_pages, max_records)
+
+    def __aiter__(self) -> AsyncIterator[Page[T]]:
+        # ``async for`` drives the generator itself: no Python-level call per page in between.
+        return self._gen
+
+    def __anext__(self) -> Awaitable[Page[T]]:
+        return self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        await self._gen.aclose()
+
+    async def items(self) -> list[T]:
+        """Run the (rest of the) walk and return every item, in order."""
+        out: list[T] = []
+        async for page in self:
+            out.extend(page.items)
+        return out
+
+    async def _run(
+        self, fetch: FetchPage[T], limit: int, offset: int, max_pages: int | None, max_records: int | None
+    ) -> AsyncGenerator[Page[T], None]:
+        if max_pages == 0 or max_records == 0:
+            self.stopped = "max_pages" if max_pages == 0 else "max_records"
+            return
+        pages = records = 0
+        uncapped = max_records is None
+        cap = 0 if max_records is None else max_records
+        while True:
+            # Never ask for records we would throw away.
+            want = limit if uncapped or cap - records >= limit else cap - records
+            page = await fetch(offset, want)
+            count = len(page.items)
+            pages += 1
+            if page.more and count:
+                # The common case, kept short: a full page with more to come and no cap reached.
+                resume = offset + count if page.next_offset is None else page.next_offset
+                if resume > offset and pages != max_pages and (uncapped or records + count < cap):
+                    records += count
+                    self.pages = pages
+                    self.records = records
+                    self.total = page.total
+                    self.next_offset = resume
+                    yield page
+                    offset = resume
+                    continue
+            page, stop, last_resume = _last_page(page, offset, records, pages, max_pages, max_records)
+            self.pages = pages
+            self.records = records + len(page.items)
+            self.total = page.total
+            self.next_offset = last_resume
+            self.stopped = stop
+            yield page
+            return
+
+
+def _last_page(
+    page: Page[T], offset: int, records: int, pages: int, max_pages: int | None, max_records: int | None
+) -> tuple[Page[T], StopReason, int | None]:
+    """Why the walk stops after ``page`` (possibly truncated to ``max_records``) and where it could resume."""
+    count = len(page.items)
+    if max_records is not None and records + count >= max_records:
+        keep = max_records - records
+        if count > keep:
+            # The records we cut are still there: the truncated page has "more", from offset + keep.
+            return Page(page.items[:keep], True, offset + keep, page.total), "max_records", offset + keep
+        if page.more:
+            return page, "max_records", offset + count if page.next_offset is None else page.next_offset
+        return page, "end", None
+    if not page.more:
+        return page, "end", None
+    resume = offset + count if page.next_offset is None else page.next_offset
+    if count == 0 or resume <= offset:
+        return page, "stalled", None
+    assert pages == max_pages  # the only other way off the fast path
+    return page, "max_pages", resume
+
+
+def walk(
+    fetch: FetchPage[T],
+    *,
+    limit: int = 200,
+    start: int = 0,
+    max_pages: int | None = None,
+    max_records: int | None = None,
+) -> Walk[T]:
+    """Walk pages from ``start`` while the API reports ``more``, ``limit`` records per request.
+
+    Stops at the end, after ``max_pages`` pages or ``max_records`` records (the last page truncated
+    to fit), or when the server stops making progress. Use as ``async for page in walk(...)``.
+    """
+    return Walk(fetch, limit=limit, start=start, max_pages=max_pages, max_records=max_records)

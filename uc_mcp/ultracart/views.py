@@ -1,0 +1,91 @@
+"""Compact views of UltraCart records, for list results (``core.budget.fit_list(view=...)``).
+
+A full customer with billing and shipping addresses is about 1.5 KB of JSON; its compact view, as
+a table row (``fit_list(columns=COMPACT_CUSTOMER_FIELDS)``), is about a twelfth of that and
+answers most list questions (who, where, since when). Full records are
+only returned on request (a single-record tool, or ``fields=[...]``).
+
+Views read the raw API JSON (plain dicts), not pydantic models: they run for every record of every
+list page. Missing values come back as ``None`` and are dropped by ``budget.prune``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+__all__ = ["COMPACT_CUSTOMER_FIELDS", "customer_view"]
+
+COMPACT_CUSTOMER_FIELDS: Final[tuple[str, ...]] = (
+    "customer_profile_oid",
+    "email",
+    "name",
+    "company",
+    "city",
+    "state",
+    "country",
+    "signup_date",
+    "last_modified_date",
+    "tag_count",
+)
+
+
+def _date(value: Any) -> str | None:
+    """The calendar date of an API date-time, as the API wrote it (its first ten characters).
+
+    A list answers "since when", not "at what second"; the full value is one ``fields=[...]``
+    away (``signup_dts``, ``last_modified_dts``), and the two dates are a third of a view's bytes.
+    """
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else None
+
+
+def _pick(addresses: Any, default_flag: str) -> Mapping[str, Any] | None:
+    """The address flagged as default, else the first one; None when there is none (or not expanded)."""
+    if not isinstance(addresses, list):
+        return None
+    first: Mapping[str, Any] | None = None
+    for address in addresses:
+        if isinstance(address, Mapping):
+            if address.get(default_flag) is True:
+                return address
+            if first is None:
+                first = address
+    return first
+
+
+def _primary_address(customer: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    # Billing names the account holder; shipping only stands in when there is no billing address.
+    return _pick(customer.get("billing"), "default_billing") or _pick(customer.get("shipping"), "default_shipping")
+
+
+def customer_view(c: Mapping[str, Any]) -> dict[str, Any]:
+    """The compact view of an UltraCart customer (keys in ``COMPACT_CUSTOMER_FIELDS`` order).
+
+    ``name``, ``company``, ``city``, ``state`` and ``country`` all come from one address — the
+    default billing address, else the first billing, else the default (or first) shipping — so they
+    never mix two people. Addresses and tags are only in the record when the request expanded them
+    (``_expand=billing,shipping,tags``); without them those keys are None, and ``tag_count`` is
+    None (unknown) rather than 0.
+    """
+    address = _primary_address(c)
+    name = company = city = state = country = None
+    if address is not None:
+        parts = (address.get("first_name"), address.get("last_name"))
+        name = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip()) or None
+        company = address.get("company")
+        city = address.get("city")
+        state = address.get("state_region")
+        country = address.get("country_code")
+    tags = c.get("tags")
+    return {
+        "customer_profile_oid": c.get("customer_profile_oid"),
+        "email": c.get("email"),
+        "name": name,
+        "company": company,
+        "city": city,
+        "state": state,
+        "country": country,
+        "signup_date": _date(c.get("signup_dts")),
+        "last_modified_date": _date(c.get("last_modified_dts")),
+        "tag_count": len(tags) if isinstance(tags, list) else None,
+    }
