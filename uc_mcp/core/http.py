@@ -62,8 +62,9 @@ class RetryPolicy:
 @dataclass(slots=True)
 class HttpOptions:
     base_url: str
-    headers: Mapping[str, str]  # auth and version headers; values are secrets where they are keys
-    secrets: tuple[str, ...] = ()  # strings that must never appear in an error or log
+    # Auth and version headers, and the strings that must never appear in an error, log or repr.
+    headers: Mapping[str, str] = field(repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     transport: httpx2.AsyncBaseTransport | None = None
     timeout: httpx2.Timeout = field(default_factory=lambda: httpx2.Timeout(30.0, connect=5.0))
     retry: RetryPolicy = field(default_factory=RetryPolicy)
