@@ -15,11 +15,16 @@ import sys
 QUIET = ("httpx2", "httpcore2", "httpx", "httpcore", "uvicorn.access", "hpack")
 
 
+def quiet_http_loggers() -> None:
+    """Hold the HTTP libraries at WARNING whatever else configured logging (MCPServer sets INFO)."""
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def configure_logging(verbose: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
-    for name in QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_http_loggers()

@@ -1,0 +1,20 @@
+"""The UltraCart tool table: every tool this server offers for UltraCart, as data.
+
+``TOOLS`` is the single source of truth: the server registers from it, ``tool_schemas/`` is
+generated from it, and tests iterate it. One module per toolset.
+"""
+
+from __future__ import annotations
+
+from ...core.toolspec import ToolSpec
+from . import admin, customers, email_lists, store_credit, wishlist
+
+TOOLS: tuple[ToolSpec, ...] = (
+    *customers.TOOLS,
+    *store_credit.TOOLS,
+    *wishlist.TOOLS,
+    *email_lists.TOOLS,
+    *admin.TOOLS,
+)
+TOOLSETS = ("customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
+DEFAULT_TOOLSETS = ("customers", "store_credit", "wishlist", "email_lists", "admin")

@@ -1,0 +1,92 @@
+"""Toolset ``admin``: editor values, DataTables and profile-value search (magic links arrive with confirmation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from ...core.budget import fit_object
+from ...core.toolspec import ToolContext, ToolSpec
+from .. import models as m
+from .common import ListResult, ObjectResult, PageInput, StrictInput, customer_list, mark
+from .email_lists import NoInput
+
+
+class EditorValuesResult(ObjectResult):
+    editor_values: dict[str, Any] = Field(description="Allowed values for customer fields (countries, terms, ...).")
+
+
+class LookupInput(StrictInput):
+    matches: str = Field(min_length=1, max_length=100, description="Text the tag values should contain.")
+    max_hits: int = Field(10, ge=1, le=100)
+
+
+class LookupResult(ObjectResult):
+    values: list[dict[str, Any]]
+
+
+class _Page:
+    def __init__(self, items: list[dict[str, Any]], total: int | None, more: bool) -> None:
+        self.items, self.total, self.more = items, total, more
+
+
+class DataTablesInput(StrictInput):
+    pass
+
+
+async def get_customer_editor_values(request: NoInput, ctx: ToolContext) -> dict[str, Any]:
+    values = (await ctx.api.get_customer_editor_values()).model_dump(mode="json", exclude_none=True)
+    fitted = fit_object(values, max_tokens=ctx.max_tokens - 40)
+    notice = fitted.pop("notice", None)
+    return mark(ctx, {"editor_values": fitted, **({"notice": notice} if notice else {})})
+
+
+async def search_customer_profile_values(request: LookupInput, ctx: ToolContext) -> dict[str, Any]:
+    response = await ctx.api.search_customer_profile_values(
+        m.LookupRequest(matches=request.matches, max_hits=request.max_hits)
+    )
+    return mark(ctx, {"values": [v.model_dump(mode="json", exclude_none=True) for v in response.values or []]})
+
+
+async def get_customers_for_data_tables(request: DataTablesInput, ctx: ToolContext) -> dict[str, Any]:
+    response = await ctx.api.get_customers_for_data_tables(expand="billing,shipping,tags")
+    items = [c.model_dump(mode="json", exclude_none=True) for c in response.data or []]
+    page = _Page(items, response.records_total, (response.records_total or 0) > len(items))
+
+    return customer_list(ctx, page, PageInput(limit=max(1, len(items))), "ultracart_get_customers")
+
+
+READ = {"read_only": True, "destructive": False, "idempotent": True, "toolset": "admin"}
+TOOLS = (
+    ToolSpec(
+        name="ultracart_get_customer_editor_values",
+        title="Customer editor values",
+        description="Allowed values for customer fields: countries, card types, terms, QuickBooks classes, sales reps.",
+        input_model=NoInput,
+        output_model=EditorValuesResult,
+        handler=get_customer_editor_values,  # type: ignore[arg-type]
+        **READ,  # type: ignore[arg-type]
+    ),
+    ToolSpec(
+        name="ultracart_search_customer_profile_values",
+        title="Search customer tag values",
+        description="Tag values in use that contain some text, with how many customers carry each.",
+        input_model=LookupInput,
+        output_model=LookupResult,
+        handler=search_customer_profile_values,  # type: ignore[arg-type]
+        **READ,  # type: ignore[arg-type]
+    ),
+    ToolSpec(
+        name="ultracart_get_customers_for_data_tables",
+        title="Customers for a DataTables grid",
+        description=(
+            "The first page of customers in UltraCart's back-office DataTables format, as a compact table with the "
+            "store's total. Prefer ultracart_get_customers for searching and paging."
+        ),
+        input_model=DataTablesInput,
+        output_model=ListResult,
+        handler=get_customers_for_data_tables,  # type: ignore[arg-type]
+        **READ,  # type: ignore[arg-type]
+    ),
+)

@@ -1,0 +1,108 @@
+"""Pieces every UltraCart toolset shares: ids, paging inputs, result models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...core.budget import fit_list, fit_object
+from ...core.toolspec import ToolContext
+from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
+
+CustomerOid = Annotated[
+    int, Field(ge=1, le=2_147_483_647, description="The customer's customer_profile_oid (an integer id).")
+]
+ItemOid = Annotated[int, Field(ge=1, le=2_147_483_647, description="The wishlist item's customer_wishlist_item_oid.")]
+Expansion = Literal[
+    "attachments",
+    "billing",
+    "cards",
+    "cc_emails",
+    "loyalty",
+    "orders_summary",
+    "pricing_tiers",
+    "privacy",
+    "properties",
+    "quotes_summary",
+    "reviewer",
+    "shipping",
+    "software_entitlements",
+    "tags",
+    "tax_codes",
+]
+# What a compact customer view needs from the API.
+VIEW_EXPANSION = ("billing", "shipping", "tags")
+LIST_ID_FIELDS = ("customer_profile_oid", "email")
+
+
+class StrictInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageInput(StrictInput):
+    limit: int = Field(50, ge=1, le=200, description="Customers per page (1-200).")
+    offset: int = Field(0, ge=0, le=10_000_000, description="Zero-based offset: pass next_offset from the last result.")
+    fields: list[Annotated[str, Field(max_length=80)]] | None = Field(
+        None,
+        max_length=30,
+        description="Return these fields per customer instead of the compact table, e.g. "
+        '["email","billing.city","tags"]. Dotted paths reach into addresses.',
+    )
+    sort: list[Annotated[str, Field(pattern=r"^[+-]?[a-z_]+(\.[a-z_]+)?$")]] | None = Field(
+        None, max_length=5, description='Sort keys, "+" ascending or "-" descending, e.g. ["-signup_dts","+email"].'
+    )
+
+
+class Result(BaseModel):
+    """Results are open: extra keys never break a host."""
+
+    model_config = ConfigDict(extra="allow")
+    sandbox: bool | None = Field(None, description="True when the data comes from the embedded demo sandbox.")
+    notice: str | None = Field(None, description="What was left out and how to get it.")
+
+
+class ListResult(Result):
+    columns: list[str] | None = Field(None, description="Column names when items are table rows.")
+    items: list[Any] = Field(description="Rows (with columns) or objects.")
+    returned: int
+    total: int | None = Field(None, description="All matches, when the API reports it.")
+    next_offset: int | None = Field(description="Offset of the next page; null at the end.")
+
+
+class ObjectResult(Result):
+    pass
+
+
+def mark(ctx: ToolContext, result: dict[str, Any]) -> dict[str, Any]:
+    if ctx.backend == "sandbox":
+        result["sandbox"] = True
+    return result
+
+
+def customer_list(ctx: ToolContext, page: Any, request: PageInput, tool: str) -> dict[str, Any]:
+    fields = request.fields or None
+    result = fit_list(
+        page.items,
+        view=customer_view,
+        fields=fields,
+        total=page.total,
+        offset=request.offset,
+        more=page.more,
+        max_tokens=ctx.max_tokens - 20,
+        next_hint=f"call {tool} again with offset={{offset}}",
+        detail_hint="call ultracart_get_customer with its customer_profile_oid",
+        id_fields=LIST_ID_FIELDS,
+        columns=None if fields else COMPACT_CUSTOMER_FIELDS,
+    )
+    return mark(ctx, result)
+
+
+def one_object(ctx: ToolContext, key: str, value: Any, fields: list[str] | None = None) -> dict[str, Any]:
+    body = value.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(value, BaseModel) else value
+    fitted = fit_object(body or {}, max_tokens=ctx.max_tokens - 40, fields=fields)
+    notice = fitted.pop("notice", None) if isinstance(fitted, dict) else None
+    result: dict[str, Any] = {key: fitted}
+    if notice:
+        result["notice"] = notice
+    return mark(ctx, result)
