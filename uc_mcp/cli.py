@@ -99,22 +99,158 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--read-only", action="store_true", default=None, help="only tools that change nothing")
+    parser.add_argument("--toolsets", help="comma list of toolsets (default: customers,store_credit,wishlist,...)")
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from .settings import Settings
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "read_only", None):
+        overrides["read_only"] = True
+    if getattr(args, "toolsets", None):
+        overrides["toolsets"] = args.toolsets
+    return Settings(**overrides)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .server import build_server
+    from .ultracart.client import ConfigurationError
+
+    try:
+        server = build_server(_settings(args), "http" if args.transport == "http" else "stdio")
+    except (ConfigurationError, ValueError) as error:
+        print(f"uc-mcp: {error}", file=sys.stderr)
+        return 2
+    configure_logging(args.verbose)  # MCPServer set up root logging at INFO; ours wins
+    if args.transport == "http":
+        import anyio
+
+        anyio.run(lambda: server.run_streamable_http_async(host=args.host, port=args.port, stateless_http=True))
+    else:
+        server.run("stdio")
+    return 0
+
+
+def _all_tools(args: argparse.Namespace) -> tuple[Any, list[Any]]:
+    from .server import enabled_tools
+    from .ultracart.tools import TOOLS
+
+    settings = _settings(args)
+    return TOOLS, enabled_tools(settings, TOOLS)
+
+
+def _run_tools(args: argparse.Namespace) -> int:
+    from .schemas import TOTAL_BUDGET, budget_problems, definition, sizes
+
+    _, tools = _all_tools(args)
+    if args.json:
+        print(dump([definition(spec) for spec in tools]))
+        return 0
+    total = 0
+    for spec in tools:
+        size = sizes(spec)
+        total += size.context
+        flags = "read-only" if spec.read_only else ("guarded" if spec.guarded else "write")
+        print(f"{spec.name:48} {spec.toolset:18} {flags:9} in {size.input:5} B  out {size.output:5} B")
+    print(
+        f"\n{len(tools)} tools; definitions a host puts in context: {total:,} B of {TOTAL_BUDGET:,} B budget "
+        f"(~{total // 4:,} tokens)"
+    )
+    for problem in budget_problems(tools):
+        print(f"over budget: {problem}")
+    return 0
+
+
+def _run_schemas(args: argparse.Namespace) -> int:
+    from .schemas import SCHEMA_DIR, check, write
+    from .ultracart.tools import TOOLS
+
+    if args.check:
+        differences = check(TOOLS)
+        for line in differences:
+            print(line, file=sys.stderr)
+        if differences:
+            print("tool_schemas/ is out of date: run `uc-mcp schemas`", file=sys.stderr)
+            return 1
+        print(f"tool_schemas/ matches the code ({len(TOOLS)} tools)")
+        return 0
+    written = write(TOOLS)
+    print(f"wrote {len(written)} files to {SCHEMA_DIR}")
+    return 0
+
+
+def _run_call(args: argparse.Namespace) -> int:
+    import anyio
+
+    try:
+        arguments = json.loads(args.arguments) if args.arguments else {}
+    except ValueError:
+        print('uc-mcp call: ARGS must be a JSON object, e.g. \'{"email": "jane@example.com"}\'', file=sys.stderr)
+        return 2
+    if not isinstance(arguments, dict):
+        print("uc-mcp call: ARGS must be a JSON object", file=sys.stderr)
+        return 2
+    return anyio.run(_call, args, arguments)
+
+
+async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
+    from mcp.client import Client
+
+    from .server import build_server
+    from .ultracart.client import ConfigurationError
+
+    try:
+        server = build_server(_settings(args))
+    except (ConfigurationError, ValueError) as error:
+        print(f"uc-mcp: {error}", file=sys.stderr)
+        return 2
+    configure_logging(args.verbose)
+    async with Client(server) as client:
+        result = await client.call_tool(args.tool, arguments)
+    if result.structured_content is not None and not result.is_error:
+        print(dump(result.structured_content))
+    else:
+        text = " ".join(getattr(block, "text", "") for block in result.content)
+        print(dump({"error": text}) if result.is_error else text)
+    return 1 if result.is_error else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="uc-mcp", description="MCP server for UltraCart customers.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO on stderr")
     commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    _server_options(serve)
     _sandbox_parser(commands)
+    tools = commands.add_parser("tools", help="list the tools as a host sees them, with definition sizes")
+    tools.add_argument("--json", action="store_true", help="print the full definitions as JSON")
+    _server_options(tools)
+    call = commands.add_parser("call", help="call one tool through the MCP protocol and print its result as JSON")
+    call.add_argument("tool")
+    call.add_argument("arguments", nargs="?", help="JSON object of arguments")
+    _server_options(call)
+    schemas = commands.add_parser("schemas", help="write tool_schemas/, or --check that it is up to date")
+    schemas.add_argument("--check", action="store_true")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.verbose)
-    if args.command == "sandbox":
-        return _run_sandbox(args)
-    parser.print_help(sys.stderr)
-    return 2
+    if args.command is None:  # `uc-mcp` alone serves stdio, as hosts launch it
+        args = parser.parse_args(["serve", *(argv or sys.argv[1:])])
+    handlers = {"sandbox": _run_sandbox, "serve": _run_serve, "tools": _run_tools, "call": _run_call}
+    if args.command == "schemas":
+        return _run_schemas(args)
+    if args.command != "serve":
+        configure_logging(args.verbose)
+    return handlers[args.command](args)
 
 
 def dump(payload: Any) -> str:

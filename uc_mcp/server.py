@@ -14,7 +14,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from .core.logs import quiet_http_loggers
 from .core.toolspec import ToolContext, ToolSpec, build_tool
 from .settings import Settings
-from .ultracart.client import Backend, choose_backend
+from .ultracart.client import Backend, check_credentials, choose_backend
 
 INSTRUCTIONS = """\
 uc-mcp gives you a store's UltraCart customers.
@@ -83,6 +83,8 @@ def build_server(settings: Settings, transport: Literal["stdio", "http"] = "stdi
     from .ultracart.tools import TOOLS
 
     backend = choose_backend(settings, transport)
+    if backend == "ultracart":
+        check_credentials(settings)  # fail at start-up, not on the first call (no network here)
     runtime = Runtime(settings, backend)
 
     def context(ctx: Context[Any, Any]) -> ToolContext:

@@ -133,6 +133,8 @@ def success_result(payload: Mapping[str, Any]) -> CallToolResult:
 
 def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], ToolContext]) -> Tool:
     async def run(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+        # A null argument means "not given": models often send every optional parameter.
+        arguments = {key: value for key, value in arguments.items() if value is not None}
         try:
             validated = spec.input_model.model_validate(arguments)
         except ValidationError as error:

@@ -60,6 +60,11 @@ def _credential_headers(settings: Settings) -> tuple[dict[str, str], tuple[str, 
     return header, (secret,)
 
 
+def check_credentials(settings: Settings) -> None:
+    """Raise ConfigurationError when the real API is selected without a usable credential."""
+    _credential_headers(settings)
+
+
 def ultracart_api(settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> UltraCartApi:
     """A client for the real UltraCart API (one request at a time unless configured otherwise)."""
     headers, secrets = _credential_headers(settings)

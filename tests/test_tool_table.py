@@ -1,0 +1,89 @@
+"""Static checks over the tool table: names, annotations, guards, schema budgets and drift."""
+
+from __future__ import annotations
+
+import json
+
+from uc_mcp.schemas import SCHEMA_DIR, budget_problems, check, definition
+from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
+
+# UltraCart files each operation under one OAuth scope; read-only tools are exactly the
+# customer_read ones (so get_magic_link, a PUT, and the email-verification POSTs are writes).
+CUSTOMER_READ = {
+    "get_customers",
+    "get_customers_by_query",
+    "get_customer",
+    "get_customer_by_email",
+    "get_customers_for_data_tables",
+    "get_customer_store_credit",
+    "get_customer_wish_list",
+    "get_customer_wish_list_item",
+    "get_customer_editor_values",
+    "get_customer_email_lists",
+    "search_customer_profile_values",
+}
+GUARDED = {
+    "delete_customer",
+    "delete_wish_list_item",
+    "merge_customer",
+    "add_customer_store_credit",
+    "adjust_internal_certificate",
+    "get_magic_link",
+}
+# Destructive but deliberately unguarded, with the reason.
+UNGUARDED_DESTRUCTIVE = {
+    "update_customer": "a targeted field update the user asked for; the result lists what changed",
+}
+
+
+def operation(name: str) -> str:
+    return name.removeprefix("ultracart_")
+
+
+def test_names_are_unique_prefixed_and_toolsets_known() -> None:
+    names = [tool.name for tool in TOOLS]
+    assert len(names) == len(set(names))
+    assert all(name.startswith("ultracart_") for name in names)
+    assert {tool.toolset for tool in TOOLS} <= set(TOOLSETS)
+
+
+def test_read_only_exactly_for_customer_read_scope() -> None:
+    for tool in TOOLS:
+        assert tool.read_only == (operation(tool.name) in CUSTOMER_READ), tool.name
+        if tool.read_only:
+            assert not tool.destructive, tool.name
+            assert tool.idempotent, tool.name
+
+
+def test_destructive_tools_are_guarded_or_listed_with_a_reason() -> None:
+    for tool in TOOLS:
+        if tool.destructive:
+            assert tool.guarded or operation(tool.name) in UNGUARDED_DESTRUCTIVE, tool.name
+        assert tool.guarded == (operation(tool.name) in GUARDED), tool.name
+
+
+def test_every_tool_states_all_four_annotations() -> None:
+    for tool in TOOLS:
+        annotations = definition(tool)["annotations"]
+        for hint in ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"):
+            assert isinstance(annotations.get(hint), bool), (tool.name, hint)
+        assert annotations["title"] == tool.title
+
+
+def test_every_tool_has_object_input_and_output_schemas() -> None:
+    for tool in TOOLS:
+        spec = definition(tool)
+        assert spec["inputSchema"]["type"] == "object"
+        assert spec["outputSchema"]["type"] == "object"
+        assert (
+            "password" not in json.dumps(spec["inputSchema"]) or operation(tool.name) == "get_email_verification_token"
+        )
+
+
+def test_definitions_fit_their_budgets() -> None:
+    assert budget_problems(TOOLS) == []
+
+
+def test_tool_schemas_directory_matches_the_code() -> None:
+    assert SCHEMA_DIR.is_dir()
+    assert check(TOOLS) == [], "run `uc-mcp schemas` and commit tool_schemas/"
