@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from ...core.budget import fit_list, fit_object
 from ...core.toolspec import ToolContext
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 
+
+def _not_bool(value: Any) -> Any:
+    # JSON true/false is not an id, but pydantic's lax int reads true as 1 (customer 1).
+    if isinstance(value, bool):
+        raise ValueError("expected an integer id, not true or false")
+    return value
+
+
+# The validator goes after Field: before it, pydantic publishes the bounds as "ge"/"le", not minimum/maximum.
 CustomerOid = Annotated[
-    int, Field(ge=1, le=2_147_483_647, description="The customer's customer_profile_oid (an integer id).")
+    int,
+    Field(ge=1, le=2_147_483_647, description="The customer's customer_profile_oid (an integer id)."),
+    BeforeValidator(_not_bool),
 ]
-ItemOid = Annotated[int, Field(ge=1, le=2_147_483_647, description="The wishlist item's customer_wishlist_item_oid.")]
+ItemOid = Annotated[
+    int,
+    Field(ge=1, le=2_147_483_647, description="The wishlist item's customer_wishlist_item_oid."),
+    BeforeValidator(_not_bool),
+]
 Expansion = Literal[
     "attachments",
     "billing",
@@ -38,6 +55,41 @@ LIST_ID_FIELDS = ("customer_profile_oid", "email")
 
 class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class WriteInput(StrictInput):
+    """Input of a write tool, at any depth: unknown fields rejected, null means "not given".
+
+    Optional fields are typed ``X | None`` in Python, but the published schema says ``X`` alone:
+    an ``anyOf [X, null]`` per field would double the size of the insert/update schemas a host
+    puts in the model's context on every turn. A null sent anyway is dropped before validation
+    (the server already does so for top-level arguments), so it never fails and never changes
+    anything. Surrounding whitespace is stripped from strings. Types are strict: JSON ``true`` is
+    not the id 1 and ``"yes"`` is not a boolean — a write must not guess.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        for prop in handler.resolve_ref_schema(schema).get("properties", {}).values():
+            branches = prop.get("anyOf")
+            if isinstance(branches, list) and {"type": "null"} in branches:
+                rest = [branch for branch in branches if branch != {"type": "null"}]
+                if len(rest) == 1:
+                    del prop["anyOf"]
+                    prop.update(rest[0])
+            if "default" in prop and prop["default"] is None:
+                del prop["default"]
+        return schema
 
 
 class PageInput(StrictInput):

@@ -1,13 +1,14 @@
-"""Toolset ``email_lists``: the store's email lists (subscription changes arrive with writes)."""
+"""Toolset ``email_lists``: the store's email lists, and subscribing a customer to them or not."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from ...core.toolspec import ToolContext, ToolSpec
-from .common import ObjectResult, StrictInput, mark
+from .. import models as m
+from .common import CustomerOid, ObjectResult, StrictInput, WriteInput, mark
 
 
 class NoInput(StrictInput):
@@ -18,11 +19,53 @@ class EmailListsResult(ObjectResult):
     lists: list[dict[str, Any]] = Field(description="email_list_uuid, name, member_count, public_list.")
 
 
+ListId = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class UpdateEmailListsInput(WriteInput):
+    customer_profile_oid: CustomerOid
+    add_to_lists: list[ListId] | None = Field(
+        None, max_length=50, description="email_list_uuid values to subscribe the customer to."
+    )
+    remove_from_lists: list[ListId] | None = Field(
+        None, max_length=50, description="email_list_uuid values to unsubscribe the customer from."
+    )
+
+
+class EmailListChangesResult(ObjectResult):
+    customer_profile_oid: int
+    add_to_lists: list[str] | None = Field(None, description="Lists the customer is now on (email_list_uuid).")
+    remove_from_lists: list[str] | None = Field(None, description="Lists the customer is now off.")
+
+
+def _unique(values: list[str] | None) -> list[str]:
+    return list(dict.fromkeys(values or []))
+
+
 async def get_customer_email_lists(request: NoInput, ctx: ToolContext) -> dict[str, Any]:
     response = await ctx.api.get_customer_email_lists()
     keep = ("email_list_uuid", "name", "member_count", "public_list", "public_description")
     lists = [{k: v for k, v in item.model_dump(mode="json").items() if k in keep} for item in response.lists or []]
     return mark(ctx, {"lists": lists})
+
+
+async def update_customer_email_lists(request: UpdateEmailListsInput, ctx: ToolContext) -> dict[str, Any]:
+    add, remove = _unique(request.add_to_lists), _unique(request.remove_from_lists)
+    if not add and not remove:
+        raise ValueError("nothing to change: give add_to_lists and/or remove_from_lists (email_list_uuid values).")
+    if set(add) & set(remove):
+        raise ValueError("a list is in both add_to_lists and remove_from_lists; keep it in one of them.")
+    applied = await ctx.api.update_customer_email_lists(
+        request.customer_profile_oid, m.CustomerEmailListChanges(add_to_lists=add, remove_from_lists=remove)
+    )
+    return mark(
+        ctx,
+        {
+            "customer_profile_oid": request.customer_profile_oid,
+            "add_to_lists": applied.add_to_lists,
+            "remove_from_lists": applied.remove_from_lists,
+        },
+    )
 
 
 TOOLS = (
@@ -35,6 +78,22 @@ TOOLS = (
         output_model=EmailListsResult,
         handler=get_customer_email_lists,  # type: ignore[arg-type]
         read_only=True,
+        destructive=False,
+        idempotent=True,
+    ),
+    ToolSpec(
+        name="ultracart_update_customer_email_lists",
+        title="Subscribe or unsubscribe a customer",
+        description=(
+            "Add a customer to and/or remove them from the store's email lists, named by email_list_uuid (from "
+            "ultracart_get_customer_email_lists). Lists not named are left alone; repeating a call changes "
+            "nothing. Only do this on the customer's or the merchant's request. Returns the applied changes."
+        ),
+        toolset="email_lists",
+        input_model=UpdateEmailListsInput,
+        output_model=EmailListChangesResult,
+        handler=update_customer_email_lists,  # type: ignore[arg-type]
+        read_only=False,
         destructive=False,
         idempotent=True,
     ),
