@@ -540,21 +540,10 @@ async def test_small_budget_pages_still_reach_every_customer_once(server_factory
     assert set(seen) == {oid for oid, _ in demo_customers()}
 
 
-_EMAIL_LISTS_UNBUDGETED = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG email_lists.py: the lists are returned without fit_object/fit_list, so a small "
-    "UC_MCP_MAX_RESULT_TOKENS is exceeded (5 demo lists = 1014 bytes > 200 tokens)",
-)
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(name, marks=_EMAIL_LISTS_UNBUDGETED) if name == "ultracart_get_customer_email_lists" else name
-        for name in sorted(VALID_CALLS)
-    ],
+    [name for name in sorted(VALID_CALLS)],
 )
 async def test_every_read_result_fits_the_smallest_budget(server_factory: ServerFactory, name: str) -> None:
     budget = 200  # the lowest UC_MCP_MAX_RESULT_TOKENS allowed
@@ -567,10 +556,6 @@ async def test_every_read_result_fits_the_smallest_budget(server_factory: Server
     assert len(text_of(result).encode("utf-8")) <= budget * 4
 
 
-def _advice_unusable(reason: str) -> Any:
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("name", "arguments"),
@@ -580,18 +565,8 @@ def _advice_unusable(reason: str) -> Any:
         ("ultracart_get_customers_for_data_tables", {}),
         ("ultracart_get_customer", {"customer_profile_oid": JANE}),
         ("ultracart_get_customer_by_email", {"email": JANE_EMAIL}),
-        pytest.param(
-            "ultracart_get_customer_store_credit",
-            {"customer_profile_oid": JANE},
-            marks=_advice_unusable(
-                "BUG store_credit.py: notice says 'Ask for them with fields=[...]', no such parameter"
-            ),
-        ),
-        pytest.param(
-            "ultracart_get_customer_editor_values",
-            {},
-            marks=_advice_unusable("BUG admin.py: notice says 'Ask for them with fields=[...]', no such parameter"),
-        ),
+        ("ultracart_get_customer_store_credit", {"customer_profile_oid": JANE}),
+        ("ultracart_get_customer_editor_values", {}),
     ],
 )
 async def test_a_cut_result_only_suggests_parameters_that_exist(

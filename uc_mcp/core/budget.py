@@ -708,9 +708,13 @@ def fit_object(
     fields: Sequence[str] | None = None,
     view: View | None = None,
     id_fields: Sequence[str] | None = None,
+    detail_hint: str | None = None,
 ) -> dict[str, Any]:
     """Shape a single record to fit ``max_tokens``: projected (``fields``, which may also name
     ``view``'s keys) or whole, pruned, then only as trimmed as it needs to be.
+
+    ``detail_hint`` replaces the advice to use ``fields=[...]`` for callers that offer no such
+    parameter (it completes "To see the rest, …").
 
     What was cut is said in a ``notice`` key (``_budget_notice`` if the record has its own
     ``notice``). When trimming is not enough, the largest fields are left out and named, so the
@@ -742,7 +746,9 @@ def fit_object(
         trimmed, notes = trim(item, max_string=level[0], max_items=level[1])
         for verbose in (True, False):
             text = (
-                _trim_sentence(_trim_summary([notes]), level, "ask for just the fields you need with fields=[...]")
+                _trim_sentence(
+                    _trim_summary([notes]), level, detail_hint or "ask for just the fields you need with fields=[...]"
+                )
                 if verbose
                 else f"Long values were shortened to fit the {budget}."
             )
@@ -764,7 +770,11 @@ def fit_object(
     for variant in ("all", "capped", "count"):
         for n in range(1, len(order) + 1):
             gone, kept = left_out(n)
-            ask = f"Ask for them with fields=[...], e.g. fields={_fields_example(gone)}."
+            ask = (
+                f"To see the rest, {detail_hint}."
+                if detail_hint
+                else f"Ask for them with fields=[...], e.g. fields={_fields_example(gone)}."
+            )
             if variant == "all":
                 text = f"Too large for the {budget}: these fields were left out: {', '.join(map(str, gone))}. {ask}"
                 text = f"{text} {unknown_text}".strip()

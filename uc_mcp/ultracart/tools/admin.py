@@ -6,10 +6,9 @@ from typing import Any
 
 from pydantic import Field
 
-from ...core.budget import fit_object
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
-from .common import ListResult, ObjectResult, PageInput, StrictInput, customer_list, mark
+from .common import ListResult, ObjectResult, PageInput, StrictInput, customer_list, fitted_payload, one_object
 from .email_lists import NoInput
 
 
@@ -36,17 +35,18 @@ class DataTablesInput(StrictInput):
 
 
 async def get_customer_editor_values(request: NoInput, ctx: ToolContext) -> dict[str, Any]:
-    values = (await ctx.api.get_customer_editor_values()).model_dump(mode="json", exclude_none=True)
-    fitted = fit_object(values, max_tokens=ctx.max_tokens - 40)
-    notice = fitted.pop("notice", None)
-    return mark(ctx, {"editor_values": fitted, **({"notice": notice} if notice else {})})
+    values = await ctx.api.get_customer_editor_values()
+    return one_object(ctx, "editor_values", values, hint="raise UC_MCP_MAX_RESULT_TOKENS")
 
 
 async def search_customer_profile_values(request: LookupInput, ctx: ToolContext) -> dict[str, Any]:
     response = await ctx.api.search_customer_profile_values(
         m.LookupRequest(matches=request.matches, max_hits=request.max_hits)
     )
-    return mark(ctx, {"values": [v.model_dump(mode="json", exclude_none=True) for v in response.values or []]})
+    values = [v.model_dump(mode="json", exclude_none=True) for v in response.values or []]
+    return fitted_payload(
+        ctx, {"values": values}, key="values", hint="ask for fewer with max_hits or more specific matches"
+    )
 
 
 async def get_customers_for_data_tables(request: DataTablesInput, ctx: ToolContext) -> dict[str, Any]:

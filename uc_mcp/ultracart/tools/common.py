@@ -8,7 +8,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchem
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from ...core.budget import fit_list, fit_object
+from ...core.budget import estimate_tokens, fit_list, fit_object
 from ...core.toolspec import ToolContext
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 
@@ -150,11 +150,40 @@ def customer_list(ctx: ToolContext, page: Any, request: PageInput, tool: str) ->
     return mark(ctx, result)
 
 
-def one_object(ctx: ToolContext, key: str, value: Any, fields: list[str] | None = None) -> dict[str, Any]:
+def one_object(
+    ctx: ToolContext, key: str, value: Any, fields: list[str] | None = None, *, hint: str | None = None
+) -> dict[str, Any]:
+    """One record under ``key``, fitted to the budget. ``hint`` says how to see what was cut when
+    the tool has no ``fields`` parameter."""
     body = value.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(value, BaseModel) else value
-    fitted = fit_object(body or {}, max_tokens=ctx.max_tokens - 40, fields=fields)
+    fitted = fit_object(body or {}, max_tokens=ctx.max_tokens - 40, fields=fields, detail_hint=hint)
     notice = fitted.pop("notice", None) if isinstance(fitted, dict) else None
     result: dict[str, Any] = {key: fitted}
     if notice:
         result["notice"] = notice
     return mark(ctx, result)
+
+
+def fitted_payload(ctx: ToolContext, payload: dict[str, Any], *, key: str, hint: str) -> dict[str, Any]:
+    """A result holding one list under ``key`` (an API answer without paging), fitted to the budget.
+
+    Trimming long values comes first; if the list still does not fit, as many entries as fit are
+    shown, and the notice says how many were left out.
+    """
+    max_tokens = ctx.max_tokens - 20
+    fitted = fit_object(payload, max_tokens=max_tokens, detail_hint=hint)
+    entries = payload.get(key) or []
+    if key in fitted or not entries:
+        return mark(ctx, fitted)
+    low, high = 0, len(entries)
+    best: dict[str, Any] = {key: [], "notice": ""}
+    while low <= high:
+        middle = (low + high) // 2
+        notice = f"Showing {middle} of {len(entries)} (budget ~{max_tokens} tokens); to see the rest, {hint}."
+        attempt = fit_object({**payload, key: entries[:middle]}, max_tokens=max_tokens, detail_hint=hint)
+        candidate = {**attempt, "notice": " ".join(filter(None, (attempt.get("notice"), notice)))}
+        if key in attempt and estimate_tokens(candidate) <= max_tokens:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return mark(ctx, best)

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
-from .common import CustomerOid, ObjectResult, StrictInput, WriteInput, mark
+from .common import CustomerOid, ObjectResult, StrictInput, WriteInput, fitted_payload, mark
 
 
 class NoInput(StrictInput):
@@ -46,7 +46,7 @@ async def get_customer_email_lists(request: NoInput, ctx: ToolContext) -> dict[s
     response = await ctx.api.get_customer_email_lists()
     keep = ("email_list_uuid", "name", "member_count", "public_list", "public_description")
     lists = [{k: v for k, v in item.model_dump(mode="json").items() if k in keep} for item in response.lists or []]
-    return mark(ctx, {"lists": lists})
+    return fitted_payload(ctx, {"lists": lists}, key="lists", hint="raise UC_MCP_MAX_RESULT_TOKENS")
 
 
 async def update_customer_email_lists(request: UpdateEmailListsInput, ctx: ToolContext) -> dict[str, Any]:

@@ -23,7 +23,12 @@ class StoreCreditResult(ObjectResult):
 
 async def get_customer_store_credit(request: StoreCreditInput, ctx: ToolContext) -> dict[str, Any]:
     response = await ctx.api.get_customer_store_credit(request.customer_profile_oid)
-    return one_object(ctx, "store_credit", response.customer_store_credit)
+    return one_object(
+        ctx,
+        "store_credit",
+        response.customer_store_credit,
+        hint="raise UC_MCP_MAX_RESULT_TOKENS; the balances (available, vesting, expiring, total) are always kept",
+    )
 
 
 TOOLS = (

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
-from .common import CustomerOid, ItemOid, ObjectResult, StrictInput, WriteInput, mark, one_object
+from .common import CustomerOid, ItemOid, ObjectResult, StrictInput, WriteInput, fitted_payload, one_object
 
 
 class WishListInput(StrictInput):
@@ -62,14 +62,18 @@ ITEM_FIELDS = ("merchant_item_oid", "priority", "comments", "position")
 async def get_customer_wish_list(request: WishListInput, ctx: ToolContext) -> dict[str, Any]:
     response = await ctx.api.get_customer_wish_list(request.customer_profile_oid)
     items = [item.model_dump(mode="json", exclude_none=True) for item in response.wishlist_items or []]
-    return mark(ctx, {"items": items, "returned": len(items)})
+    result = fitted_payload(
+        ctx, {"items": items}, key="items", hint="read single items with ultracart_get_customer_wish_list_item"
+    )
+    result["returned"] = len(result.get("items", []))
+    return result
 
 
 async def get_customer_wish_list_item(request: WishListItemInput, ctx: ToolContext) -> dict[str, Any]:
     response = await ctx.api.get_customer_wish_list_item(
         request.customer_profile_oid, request.customer_wishlist_item_oid
     )
-    return one_object(ctx, "item", response.wishlist_item)
+    return one_object(ctx, "item", response.wishlist_item, hint="raise UC_MCP_MAX_RESULT_TOKENS")
 
 
 async def insert_wish_list_item(request: InsertWishListItemInput, ctx: ToolContext) -> dict[str, Any]:
