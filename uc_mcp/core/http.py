@@ -123,12 +123,12 @@ class HttpCore:
         attempt = 0
         while True:
             attempt += 1
-            error, retry_after = await self._attempt(
+            outcome, retry_after = await self._attempt(
                 method, path, operation, idempotent, params, content, headers, check
             )
-            if isinstance(error, _Success):
-                return error.value
-            assert isinstance(error, ProviderError)
+            if isinstance(outcome, _Success):
+                return outcome.value
+            error = outcome
             if not error.retryable:
                 raise error
             if not isinstance(error, RateLimited) and attempt >= retry.max_attempts:
