@@ -96,7 +96,7 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-class _AnyArguments(ArgModelBase):
+class AnyArguments(ArgModelBase):
     """Accepts any arguments and hands them over whole: validation is ours (see module doc)."""
 
     model_config = ConfigDict(extra="allow")
@@ -152,7 +152,7 @@ def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], To
             return error_result(f"{spec.name} failed unexpectedly; the server log has details. Try again later.")
         return success_result(payload)
 
-    metadata = FuncMetadata(arg_model=_AnyArguments, output_schema=spec.output_schema())
+    metadata = FuncMetadata(arg_model=AnyArguments, output_schema=spec.output_schema())
     return Tool(
         fn=run,
         name=spec.name,

@@ -1,0 +1,87 @@
+"""The MCP SDK behaviour the confirmation flow of guarded tools (issue 4) is built on.
+
+A hand-built ``Tool`` (as ``core/toolspec.build_tool`` makes them) can carry a ``Resolve(...)``
+parameter whose resolver returns ``Elicit[...]``; the SDK then asks the human through the client,
+on the 2026-07-28 protocol (input-required rounds, ``mode="auto"``) and on the handshake-era one
+(``mode="legacy"``) alike. A resolver that decides not to ask (no elicitation capability) still
+hands the body an *accepted* result — with no data, which must never count as a yes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pytest
+from mcp.client import Client
+from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.resolve import Elicit, Resolve, build_resolver_plans, find_resolved_parameters
+from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
+from mcp_types import CallToolResult, ElicitResult, TextContent
+from pydantic import BaseModel, Field
+
+from uc_mcp.core.toolspec import AnyArguments
+
+pytestmark = pytest.mark.anyio
+
+
+class Confirm(BaseModel):
+    confirm: bool = Field(description="Yes, do it")
+
+
+async def ask(arguments: dict[str, Any], ctx: Context[Any, Any]) -> Any:
+    capabilities = ctx.client_capabilities
+    if capabilities is None or capabilities.elicitation is None:
+        return AcceptedElicitation[Any].model_construct(data=None)  # not asked: the fallback decides
+    return Elicit(f"Delete customer {arguments.get('oid')}?", Confirm)
+
+
+async def run(
+    arguments: dict[str, Any],
+    ctx: Context[Any, Any],
+    answer: Annotated[ElicitationResult[Confirm], Resolve(ask)],
+) -> CallToolResult:
+    data = getattr(answer, "data", None)
+    said_yes = answer.action == "accept" and isinstance(data, Confirm) and data.confirm
+    return CallToolResult(content=[TextContent(type="text", text=f"{answer.action}:{said_yes}")])
+
+
+def server() -> MCPServer:
+    resolved = find_resolved_parameters(run)
+    tool = Tool(
+        fn=run,
+        name="guarded",
+        title="guarded",
+        description="a guarded action",
+        parameters={"type": "object"},
+        fn_metadata=FuncMetadata(arg_model=AnyArguments),
+        is_async=True,
+        context_kwarg="ctx",
+        resolved_params=dict(resolved),
+        resolver_plans=build_resolver_plans(resolved, {"arguments"}),
+    )
+    return MCPServer(name="contract", tools=[tool])
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [("accept", "accept:True"), ("decline", "decline:False"), ("cancel", "cancel:False"), (None, "accept:False")],
+)
+async def test_resolver_elicitation_outcomes(mode: str, reply: str | None, expected: str) -> None:
+    asked: list[str] = []
+
+    async def answer(context: Any, params: Any) -> ElicitResult:
+        asked.append(params.message)
+        if reply == "accept":
+            return ElicitResult(action="accept", content={"confirm": True})
+        return ElicitResult(action=reply)  # type: ignore[arg-type]
+
+    callbacks = {"elicitation_callback": answer} if reply else {}
+    async with Client(server(), mode=mode, **callbacks) as client:  # type: ignore[arg-type]
+        result = await client.call_tool("guarded", {"oid": 5})
+    assert not result.is_error
+    assert result.content[0].text == expected  # type: ignore[union-attr]
+    # Asked exactly once, deterministically, when the client can be asked; never otherwise.
+    assert asked == (["Delete customer 5?"] if reply else [])
