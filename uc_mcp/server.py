@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 
+from .core.confirm import Confirmations
 from .core.logs import quiet_http_loggers
 from .core.toolspec import ToolContext, ToolSpec, build_tool
 from .settings import Settings
@@ -82,6 +83,15 @@ def enabled_tools(settings: Settings, tools: tuple[ToolSpec, ...]) -> list[ToolS
     return chosen
 
 
+def build_confirmations(settings: Settings, transport: Literal["stdio", "http"]) -> Confirmations:
+    """Token signer and policy. Without UC_MCP_CONFIRM_SECRET the secret is random per process."""
+    from .core.confirm_token import ConfirmationTokens
+
+    secret = settings.confirm_secret.get_secret_value().encode() if settings.confirm_secret else None
+    fallback = settings.confirm_fallback or ("token" if transport == "stdio" else "deny")
+    return Confirmations(tokens=ConfirmationTokens(secret), fallback=fallback)
+
+
 def build_server(settings: Settings, transport: Literal["stdio", "http"] = "stdio") -> MCPServer:
     from .ultracart.tools import TOOLS
 
@@ -90,8 +100,17 @@ def build_server(settings: Settings, transport: Literal["stdio", "http"] = "stdi
         check_credentials(settings)  # fail at start-up, not on the first call (no network here)
     runtime = Runtime(settings, backend)
 
+    confirmations = build_confirmations(settings, transport)
+
     def context(ctx: Context[Any, Any]) -> ToolContext:
-        return ToolContext(api=runtime.client(), max_tokens=settings.max_result_tokens, backend=backend, mcp=ctx)
+        return ToolContext(
+            api=runtime.client(),
+            max_tokens=settings.max_result_tokens,
+            backend=backend,
+            mcp=ctx,
+            settings=settings,
+            confirmations=confirmations,
+        )
 
     tools = [build_tool(spec, context) for spec in enabled_tools(settings, TOOLS)]
     instructions = INSTRUCTIONS + (SANDBOX_NOTE if backend == "sandbox" else "")

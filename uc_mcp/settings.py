@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     confirm_secret: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_CONFIRM_SECRET"))
     confirm_fallback: Literal["token", "deny"] | None = Field(None, validation_alias=_env("UC_MCP_CONFIRM_FALLBACK"))
     max_credit: Decimal = Field(Decimal("500.00"), gt=0, decimal_places=2, validation_alias=_env("UC_MCP_MAX_CREDIT"))
+    reveal_magic_links: bool = Field(False, validation_alias=_env("UC_MCP_REVEAL_MAGIC_LINKS"))
     redact: CommaList = Field(default_factory=list, validation_alias=_env("UC_MCP_REDACT"))
     http_token: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_HTTP_TOKEN"))
     redis_url: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_REDIS_URL"))

@@ -261,6 +261,7 @@ class ConfirmationTokens:
         self._secret = secret
         self.ttl_seconds = ttl_seconds
         self._clock = clock
+        self.now = clock  # the clock tokens and single-use keys expire by
         self.used: UsedTokenStore = used if used is not None else MemoryUsedTokens(clock=clock)
 
     def __repr__(self) -> str:

@@ -1,0 +1,107 @@
+"""Human confirmation of guarded tools (DESIGN.md "Confirmation of guarded tools").
+
+Order of preference, by what the host supports:
+
+1. Elicitation: the SDK's resolver mechanism (``Resolve(ask)`` returning ``Elicit[...]``) asks the
+   human a deterministic question naming the action and its target; only an ``accept`` carrying
+   the form's data with ``confirm: true`` is a yes. Works on the 2026-07-28 protocol
+   (input-required rounds) and on handshake-era clients. An executed confirmation is recorded
+   under a single-use key (tool, canonical arguments, request state, tenant), so a client that
+   resends the final round does not run the action twice.
+2. (issue 9: an MCP Apps confirmation card.)
+3. Signed token: when the host cannot elicit and ``UC_MCP_CONFIRM_FALLBACK=token``, a call without
+   ``confirm`` changes nothing and returns a preview and a single-use token; calling again with the
+   same arguments and ``confirm=<token>`` executes. This proves a preview was fetched and the same
+   arguments came back, not that a human agreed: the preview tells the model to show it and wait
+   for an explicit yes, and ``deny`` (the HTTP default) removes this path.
+
+A resolver that decides not to ask still hands the body an "accepted" result without data; the
+body treats that as "not asked" and takes the fallback, never as a yes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcp.server.elicitation import AcceptedElicitation
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.resolve import Elicit
+from pydantic import BaseModel, Field
+
+from .confirm_token import ConfirmationTokens, InvalidToken, canonical_arguments, single_use_key
+
+Fallback = Literal["token", "deny"]
+
+
+class ConfirmForm(BaseModel):
+    confirm: bool = Field(description="Yes: perform this action now.")
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a guarded call would do: ``question`` for the human (deterministic, no tokens or
+    times in it), ``details`` (the target's current state and the exact change) for the model."""
+
+    question: str
+    details: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    preview: Callable[[Any, Any], Awaitable[Preview]]
+    execute: Callable[[Any, Any], Awaitable[Mapping[str, Any]]]
+
+
+@dataclass(slots=True)
+class Confirmations:
+    """The server's confirmation state: token signer, single-use store, fallback policy, tenant."""
+
+    tokens: ConfirmationTokens
+    fallback: Fallback
+    tenant: str = "default"
+
+
+def can_elicit(ctx: Context[Any, Any]) -> bool:
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def not_asked() -> Any:
+    """The resolver's "I did not ask" (the SDK's own shape for it): never a yes."""
+    return AcceptedElicitation[Any].model_construct(data=None)
+
+
+def ask_question(preview: Preview) -> Elicit[ConfirmForm]:
+    return Elicit(preview.question, ConfirmForm)
+
+
+def human_said_yes(answer: Any) -> bool:
+    data = getattr(answer, "data", None)
+    return getattr(answer, "action", None) == "accept" and isinstance(data, ConfirmForm) and data.confirm
+
+
+def was_refused(answer: Any) -> bool:
+    return getattr(answer, "action", None) in ("decline", "cancel")
+
+
+def claim_execution(
+    confirmations: Confirmations, tool: str, arguments: Mapping[str, Any], ctx: Context[Any, Any]
+) -> bool:
+    """True the first time this confirmed call executes; False for a resent final round."""
+    params = getattr(ctx, "input_params", None)
+    state = getattr(params, "request_state", None) or ""
+    key = single_use_key(tool, canonical_arguments(arguments), str(state), confirmations.tenant)
+    expires = confirmations.tokens.now() + confirmations.tokens.ttl_seconds
+    return confirmations.tokens.used.claim("elicited:" + key, expires)
+
+
+def redeem(confirmations: Confirmations, token: str, tool: str, arguments: Mapping[str, Any]) -> str | None:
+    """None when the token lets this call execute, else the reason it does not."""
+    try:
+        confirmations.tokens.redeem(token, tool, arguments, confirmations.tenant)
+    except InvalidToken as refusal:
+        return str(refusal)
+    return None
