@@ -250,9 +250,14 @@ def _build_guarded_tool(
         async def execute() -> CallToolResult:
             return success_result({"status": "executed", **(await guard.execute(validated, tool_ctx))})
 
+        def result(payload: dict[str, Any]) -> CallToolResult:
+            if tool_ctx.backend == "sandbox":
+                payload["sandbox"] = True
+            return success_result(payload)
+
         async def body() -> CallToolResult:
             if was_refused(answer):
-                return success_result(
+                return result(
                     {
                         "status": "declined",
                         "notice": "The user declined; nothing was done. Do not retry unless they ask again.",
@@ -260,7 +265,7 @@ def _build_guarded_tool(
                 )
             if human_said_yes(answer):
                 if not claim_execution(confirmations, spec.name, signed, ctx):
-                    return success_result(
+                    return result(
                         {"status": "executed", "notice": "Already executed for this confirmation; not repeated."}
                     )
                 return await execute()
@@ -272,7 +277,7 @@ def _build_guarded_tool(
                 return error_result(f"{spec.name}: {refusal}") if refusal else await execute()
             preview = await guard.preview(validated, tool_ctx)
             minutes = max(1, confirmations.tokens.ttl_seconds // 60)
-            return success_result(
+            return result(
                 {
                     "status": "confirmation_required",
                     "question": preview.question,

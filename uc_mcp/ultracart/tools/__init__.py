@@ -7,7 +7,7 @@ generated from it, and tests iterate it. One module per toolset.
 from __future__ import annotations
 
 from ...core.toolspec import ToolSpec
-from . import admin, customers, email_lists, email_verification, store_credit, wishlist
+from . import admin, customers, email_lists, email_verification, guarded, store_credit, wishlist
 
 TOOLS: tuple[ToolSpec, ...] = (
     *customers.TOOLS,
@@ -16,6 +16,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     *email_lists.TOOLS,
     *admin.TOOLS,
     *email_verification.TOOLS,
+    *guarded.TOOLS,
 )
 TOOLSETS = ("customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
 DEFAULT_TOOLSETS = ("customers", "store_credit", "wishlist", "email_lists", "admin")
