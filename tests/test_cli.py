@@ -54,3 +54,14 @@ def test_ultracart_variable_without_a_key_is_an_error_not_a_fallback(tmp_path: P
     )
     assert env_run.returncode == 2
     assert "ULTRACART_API_KEY" in env_run.stderr
+
+
+def test_call_confirm_runs_a_guarded_tool_in_one_step(tmp_path: Path) -> None:
+    arguments = '{"customer_profile_oid": 100001, "amount": 7}'
+    preview = run(tmp_path, "call", "ultracart_add_customer_store_credit", arguments)
+    assert preview.returncode == 0
+    assert json.loads(preview.stdout)["status"] == "confirmation_required"
+    done = run(tmp_path, "call", "ultracart_add_customer_store_credit", arguments, "--confirm")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "executed"
+    assert "confirming: Add 7.00 store credit" in done.stderr

@@ -203,13 +203,21 @@ async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
     from .ultracart.client import ConfigurationError
 
     try:
-        server = build_server(_settings(args))
+        settings = _settings(args)
+        if args.confirm:
+            # The person at the terminal typed --confirm: the token round trip is their yes.
+            settings.confirm_fallback = "token"
+        server = build_server(settings)
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
     configure_logging(args.verbose)
     async with Client(server) as client:
         result = await client.call_tool(args.tool, arguments)
+        structured = result.structured_content or {}
+        if args.confirm and not result.is_error and structured.get("status") == "confirmation_required":
+            print(f"confirming: {structured.get('question')}", file=sys.stderr)
+            result = await client.call_tool(args.tool, {**arguments, "confirm": structured["confirm"]})
     if result.structured_content is not None and not result.is_error:
         print(dump(result.structured_content))
     else:
@@ -234,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     call = commands.add_parser("call", help="call one tool through the MCP protocol and print its result as JSON")
     call.add_argument("tool")
     call.add_argument("arguments", nargs="?", help="JSON object of arguments")
+    call.add_argument("--confirm", action="store_true", help="your yes for a guarded tool: preview and execute")
     _server_options(call)
     schemas = commands.add_parser("schemas", help="write tool_schemas/, or --check that it is up to date")
     schemas.add_argument("--check", action="store_true")

@@ -44,6 +44,7 @@ class Runtime:
     backend: Backend
     api: Any = None
     sandbox: Any = None
+    confirmations: Confirmations | None = None
 
     def client(self) -> Any:
         if self.api is None:
@@ -100,7 +101,7 @@ def build_server(settings: Settings, transport: Literal["stdio", "http"] = "stdi
         check_credentials(settings)  # fail at start-up, not on the first call (no network here)
     runtime = Runtime(settings, backend)
 
-    confirmations = build_confirmations(settings, transport)
+    confirmations = runtime.confirmations = build_confirmations(settings, transport)
 
     def context(ctx: Context[Any, Any]) -> ToolContext:
         return ToolContext(

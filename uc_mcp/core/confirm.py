@@ -92,7 +92,11 @@ def claim_execution(
 ) -> bool:
     """True the first time this confirmed call executes; False for a resent final round."""
     params = getattr(ctx, "input_params", None)
-    state = getattr(params, "request_state", None) or ""
+    state = getattr(params, "request_state", None)
+    if not state:
+        # Handshake-era elicitation is a live request inside this call: nothing can be resent, and
+        # the same action confirmed again later is a new, deliberate action.
+        return True
     key = single_use_key(tool, canonical_arguments(arguments), str(state), confirmations.tenant)
     expires = confirmations.tokens.now() + confirmations.tokens.ttl_seconds
     return confirmations.tokens.used.claim("elicited:" + key, expires)
