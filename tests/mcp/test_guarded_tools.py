@@ -11,6 +11,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import jsonschema
 import pytest
 from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
@@ -19,6 +20,8 @@ from mcp_types import ElicitResult
 from tests.mcp.conftest import ServerFactory
 from uc_mcp.core.confirm import Confirmations, claim_execution
 from uc_mcp.core.confirm_token import ConfirmationTokens
+from uc_mcp.schemas import definition
+from uc_mcp.ultracart.tools.guarded import TOOLS as GUARDED_TOOLS
 
 pytestmark = pytest.mark.anyio
 JANE, JANE_DUPLICATE, MALLORY = 100001, 100002, 100009
@@ -53,7 +56,11 @@ def answering(action: str, asked: list[str]) -> Any:
 
 
 def payload(result: Any) -> dict[str, Any]:
+    """A successful guarded result, checked against the guarded tools' (shared) outputSchema."""
     assert not result.is_error, result.content[0].text
+    schema = definition(GUARDED_TOOLS[0])["outputSchema"]
+    jsonschema.validate(result.structured_content, schema)
+    assert json.loads(result.content[0].text) == result.structured_content
     return dict(result.structured_content)
 
 
@@ -172,8 +179,8 @@ async def test_deny_fallback_refuses_a_client_following_injected_instructions(se
     """A manipulated model reads a planted note and tries to finish a merge on its own."""
     server = server_factory(confirm_fallback="deny")
     async with Client(server) as client:
-        note = payload(await client.call_tool("ultracart_get_customer", {"customer_profile_oid": MALLORY}))
-        assert "ignore all previous instructions" in json.dumps(note).lower()
+        note = await client.call_tool("ultracart_get_customer", {"customer_profile_oid": MALLORY})
+        assert "ignore all previous instructions" in json.dumps(note.structured_content).lower()
         attempt = {"customer_profile_oid": JANE, "merge_customer_profile_oid": MALLORY}
         plain = await client.call_tool("ultracart_merge_customer", attempt)
         with_token = await client.call_tool("ultracart_merge_customer", {**attempt, "confirm": "v1.9999999999.x.y"})
@@ -250,3 +257,36 @@ async def test_the_same_action_confirmed_twice_runs_twice(server_factory: Server
         second = payload(await client.call_tool("ultracart_add_customer_store_credit", arguments))
     assert first["status"] == second["status"] == "executed"
     assert available(server, JANE) == before + Decimal("6.00")
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field"),
+    [
+        ("ultracart_delete_customer", {"customer_profile_oid": "100001; drop"}, "customer_profile_oid"),
+        ("ultracart_delete_customer", {"customer_profile_oid": True}, "customer_profile_oid"),
+        ("ultracart_merge_customer", {"customer_profile_oid": JANE}, "merge_customer_profile_oid"),
+        (
+            "ultracart_merge_customer",
+            {"customer_profile_oid": JANE, "merge_customer_profile_oid": JANE},
+            "merged into itself",
+        ),
+        ("ultracart_adjust_internal_certificate", {"customer_profile_oid": JANE, "adjustment_amount": 0}, "zero"),
+        ("ultracart_delete_wish_list_item", {"customer_profile_oid": JANE, "customer_wishlist_item_oid": -1}, "item"),
+        ("ultracart_get_magic_link", {"customer_profile_oid": JANE, "storefront_host_name": "evil/../x"}, "host"),
+        ("ultracart_delete_customer", {"customer_profile_oid": 999999}, "not found"),
+    ],
+)
+async def test_bad_guarded_requests_change_nothing(
+    server_factory: ServerFactory, tool: str, arguments: dict[str, Any], field: str
+) -> None:
+    server = server_factory()
+    customers = store(server).count_customers()
+    credit = available(server, JANE)
+    asked: list[str] = []
+    async with Client(server, elicitation_callback=answering("accept", asked)) as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    assert field.lower() in result.content[0].text.lower()  # type: ignore[union-attr]
+    assert asked == []  # nobody is asked to confirm an action that cannot happen
+    assert store(server).count_customers() == customers
+    assert available(server, JANE) == credit
