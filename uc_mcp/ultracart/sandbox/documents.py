@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .clock import epoch, parse_dts
 from .errors import bad_request
 from .filters import digits, fold
 
@@ -188,8 +189,6 @@ def render(
             continue
         out[key] = value
     if "properties" in out:
-        from .clock import epoch, parse_dts
-
         # Properties are removed by UltraCart after their expiration_dts.
         live = [
             p

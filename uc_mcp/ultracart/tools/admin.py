@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ...core.paging import Page
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
 from .common import ListResult, ObjectResult, PageInput, StrictInput, customer_list, fitted_payload, one_object
@@ -23,11 +24,6 @@ class LookupInput(StrictInput):
 
 class LookupResult(ObjectResult):
     values: list[dict[str, Any]]
-
-
-class _Page:
-    def __init__(self, items: list[dict[str, Any]], total: int | None, more: bool) -> None:
-        self.items, self.total, self.more = items, total, more
 
 
 class DataTablesInput(StrictInput):
@@ -52,8 +48,7 @@ async def search_customer_profile_values(request: LookupInput, ctx: ToolContext)
 async def get_customers_for_data_tables(request: DataTablesInput, ctx: ToolContext) -> dict[str, Any]:
     response = await ctx.api.get_customers_for_data_tables(expand="billing,shipping,tags")
     items = [c.model_dump(mode="json", exclude_none=True) for c in response.data or []]
-    page = _Page(items, response.records_total, (response.records_total or 0) > len(items))
-
+    page = Page(items, more=(response.records_total or 0) > len(items), total=response.records_total)
     return customer_list(ctx, page, PageInput(limit=max(1, len(items))), "ultracart_get_customers")
 
 
