@@ -1,12 +1,19 @@
-"""Shared fixtures: an in-process sandbox on a fixed clock and a conformance-checked client."""
+"""Shared fixtures: an in-process sandbox on a fixed clock and a conformance-checked client.
+
+Hypothesis profiles for every test: a small, derandomised (fixed-seed) "ci" profile when CI is
+set, a larger, randomised "dev" default. Tests that need another budget scale from the loaded
+profile's ``max_examples``.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import httpx2
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.conformance import check_response
 from uc_mcp.ultracart.sandbox.clock import FixedClock
@@ -17,6 +24,21 @@ SEED = 2017
 CUSTOMERS = 250
 # The tests' "now": one hour after the demo data's anchor, so vesting and expiry are fixed.
 TEST_NOW = DEMO_ANCHOR + timedelta(hours=1)
+
+settings.register_profile(
+    "ci", max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Default paths (the audit log, the sandbox DB) land in a temporary directory, for this process
+    and any ``uc-mcp`` it starts, never in the home directory of whoever runs the tests."""
+    base = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
 
 
 @pytest.fixture

@@ -33,7 +33,12 @@ def default_sandbox_db() -> Path:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `NAME=` in a copied .env.example means "not set"
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=False,
     )
 
     # UltraCart
@@ -53,6 +58,7 @@ class Settings(BaseSettings):
     confirm_fallback: Literal["token", "deny"] | None = Field(None, validation_alias=_env("UC_MCP_CONFIRM_FALLBACK"))
     max_credit: Decimal = Field(Decimal("500.00"), gt=0, decimal_places=2, validation_alias=_env("UC_MCP_MAX_CREDIT"))
     reveal_magic_links: bool = Field(False, validation_alias=_env("UC_MCP_REVEAL_MAGIC_LINKS"))
+    reveal_tokens: bool = Field(False, validation_alias=_env("UC_MCP_REVEAL_TOKENS"))
     redact: CommaList = Field(default_factory=list, validation_alias=_env("UC_MCP_REDACT"))
     http_token: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_HTTP_TOKEN"))
     redis_url: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_REDIS_URL"))

@@ -31,6 +31,7 @@ from mcp.server.mcpserver.resolve import Elicit
 from pydantic import BaseModel, Field
 
 from .confirm_token import ConfirmationTokens, InvalidToken, canonical_arguments, single_use_key
+from .redact import Redactor
 
 Fallback = Literal["token", "deny"]
 
@@ -74,8 +75,10 @@ def not_asked() -> Any:
     return AcceptedElicitation[Any].model_construct(data=None)
 
 
-def ask_question(preview: Preview) -> Elicit[ConfirmForm]:
-    return Elicit(preview.question, ConfirmForm)
+def ask_question(preview: Preview, redactor: Redactor) -> Elicit[ConfirmForm]:
+    # The question quotes customer fields: a bidi override in a name must not reorder what the
+    # person reads, so it leaves through the same filter as results.
+    return Elicit(redactor.text(preview.question), ConfirmForm)
 
 
 def human_said_yes(answer: Any) -> bool:

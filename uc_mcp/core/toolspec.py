@@ -10,7 +10,11 @@ handler). ``build_tool`` turns a spec into the SDK's ``Tool``:
 - the handler returns a result dict; the text content and ``structuredContent`` are the same
   compact JSON, built once (``result_json``);
 - every provider error becomes an ``isError`` result with its one-line message; anything else
-  becomes a generic failure, never a traceback.
+  becomes a generic failure, never a traceback;
+- every result and message leaves through the call's ``Redactor`` (secrets dropped, invisible
+  characters stripped, configured personal fields masked: ``core/redact.py``);
+- a write tool's call is audited (``core/audit.py``): an intent record before the handler runs
+  (no record, no action) and an outcome record after (a failed write adds a ``warning``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
@@ -29,6 +33,7 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .audit import AuditLog, Auditor, AuditUnavailable, new_request_id, targets
 from .budget import result_json
 from .confirm import (
     Confirmations,
@@ -42,7 +47,8 @@ from .confirm import (
     redeem,
     was_refused,
 )
-from .errors import ProviderError
+from .errors import OutcomeUnknown, ProviderError
+from .redact import NO_MASKING, Redactor
 
 log = logging.getLogger("uc_mcp.tools")
 
@@ -88,14 +94,27 @@ class ToolSpec:
 
 @dataclass(slots=True)
 class ToolContext:
-    """What a handler gets besides its validated input: the provider client and server settings."""
+    """What a handler gets besides its validated input: the provider client, server settings, and
+    this call's identity (request id, actor, tenant) for the audit trail."""
 
-    api: Any
+    client: Callable[[], Any]  # the provider client, created on first use (not for a rejected call)
     max_tokens: int
     backend: str
     mcp: Context[Any, Any] | None = None
     settings: Any = None
     confirmations: Confirmations | None = None
+    redactor: Redactor = NO_MASKING
+    audit_log: AuditLog | None = None
+    actor: str = "unknown"
+    tenant: str = "default"
+    request_id: str = field(default_factory=new_request_id)
+
+    @property
+    def api(self) -> Any:
+        return self.client()
+
+    def auditor(self, tool: str, arguments: Mapping[str, Any]) -> Auditor:
+        return Auditor(self.audit_log, self.actor, self.tenant, tool, self.request_id, arguments)
 
 
 def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -142,12 +161,12 @@ def validation_message(tool: str, error: ValidationError) -> str:
     return f"Invalid arguments for {tool}: " + "; ".join(problems) + tail + ". Fix them and call again."
 
 
-def error_result(message: str) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+def error_result(message: str, redactor: Redactor = NO_MASKING) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=redactor.text(message))], is_error=True)
 
 
-def success_result(payload: Mapping[str, Any]) -> CallToolResult:
-    text = result_json(payload)
+def success_result(payload: Mapping[str, Any], redactor: Redactor = NO_MASKING) -> CallToolResult:
+    text = result_json(redactor.apply(payload))
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
 
 
@@ -156,19 +175,77 @@ def _present(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in arguments.items() if value is not None}
 
 
-async def _guarded(call: Callable[[], Awaitable[CallToolResult]], tool: str) -> CallToolResult:
-    """Run a tool body, turning failures into results a model can act on (never a traceback)."""
-    try:
-        return await call()
-    except ProviderError as error:
-        return error_result(str(error))
-    except ValueError as error:
+def failure_message(tool: str, error: Exception) -> str:
+    """The one line a model gets for a failed call: never a traceback, never a secret."""
+    if isinstance(error, ProviderError):
+        return str(error)
+    if isinstance(error, ValueError):
         # Handlers raise ValueError for input the schema cannot express (e.g. two fields that
         # exclude each other); its text is written for the model.
-        return error_result(f"{tool}: {error}")
-    except Exception:
-        log.exception("tool %s failed", tool)
-        return error_result(f"{tool} failed unexpectedly; the server log has details. Try again later.")
+        return f"{tool}: {error}"
+    # The exception's text may quote customer data: the log gets its type and frames, not its message.
+    log.error("tool %s failed: %s", tool, type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+    return f"{tool} failed unexpectedly; the server log has details. Try again later."
+
+
+async def _caught(call: Callable[[], Awaitable[CallToolResult]], tool: str, redactor: Redactor) -> CallToolResult:
+    """Run a tool body, turning failures into results a model can act on."""
+    try:
+        return await call()
+    except Exception as error:
+        return error_result(failure_message(tool, error), redactor)
+
+
+def _with_warning(message: str, warning: str | None) -> str:
+    return f"{message} Warning: {warning}" if warning else message
+
+
+async def _audited(
+    spec: ToolSpec, auditor: Auditor, action: Callable[[], Awaitable[Mapping[str, Any]]], redactor: Redactor
+) -> CallToolResult:
+    """Intent record, the action, outcome record. No intent record, no action."""
+    try:
+        auditor.record("intent")
+    except AuditUnavailable as problem:
+        return error_result(
+            f"{spec.name}: nothing was done, because {problem}. Writes stay off until the audit log can be "
+            "written (UC_MCP_AUDIT_LOG); tell the operator.",
+            redactor,
+        )
+    try:
+        payload = dict(await action())
+    except Exception as error:
+        unknown = isinstance(error, OutcomeUnknown)
+        message = failure_message(spec.name, error)
+        warning = auditor.try_record(
+            "outcome_unknown" if unknown else "failed", outcome="unknown" if unknown else "failed", error=message
+        )
+        return error_result(_with_warning(message, warning), redactor)
+    warning = auditor.try_record("executed", outcome="executed", result=_result_ids(payload))
+    if warning:
+        payload["warning"] = warning
+    return success_result(payload, redactor)
+
+
+def _result_ids(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Ids in a write's result (e.g. a new customer's oid), for the audit record."""
+    found = targets(payload)
+    for value in payload.values():
+        if isinstance(value, Mapping):
+            found.update(targets(value))
+    return found
+
+
+def _arguments(validated: BaseModel) -> dict[str, Any]:
+    return validated.model_dump(mode="json", exclude_none=True)
+
+
+def _reject(spec: ToolSpec, tool_ctx: ToolContext, error: ValidationError) -> CallToolResult:
+    message = validation_message(spec.name, error)
+    if not spec.read_only:
+        # The rejected values are not kept (they may be anything); the message names the fields.
+        tool_ctx.auditor(spec.name, {}).try_record("rejected", outcome="rejected", error=message)
+    return error_result(message, tool_ctx.redactor)
 
 
 def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], ToolContext]) -> Tool:
@@ -176,15 +253,19 @@ def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], To
         return _build_guarded_tool(spec, spec.guard, context_factory)
 
     async def run(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+        tool_ctx = context_factory(ctx)
         try:
             validated = spec.input_model.model_validate(_present(arguments))
         except ValidationError as error:
-            return error_result(validation_message(spec.name, error))
+            return _reject(spec, tool_ctx, error)
 
         async def body() -> CallToolResult:
-            return success_result(await spec.handler(validated, context_factory(ctx)))
+            if spec.read_only:
+                return success_result(await spec.handler(validated, tool_ctx), tool_ctx.redactor)
+            auditor = tool_ctx.auditor(spec.name, _arguments(validated))
+            return await _audited(spec, auditor, lambda: spec.handler(validated, tool_ctx), tool_ctx.redactor)
 
-        return await _guarded(body, spec.name)
+        return await _caught(body, spec.name, tool_ctx.redactor)
 
     return _tool(spec, run, {}, {})
 
@@ -226,34 +307,50 @@ def _build_guarded_tool(
         """Resolver: ask the human when the host can; otherwise (or on bad input) do not ask."""
         if not can_elicit(ctx):
             return not_asked()
+        tool_ctx = context_factory(ctx)
         try:
             validated = spec.input_model.model_validate(_present(arguments))
-            preview = await guard.preview(validated, context_factory(ctx))
+            preview = await guard.preview(validated, tool_ctx)
         except Exception:
             return not_asked()  # the body validates again and reports the problem
-        return ask_question(preview)
+        tool_ctx.auditor(spec.name, _arguments(validated)).try_record("elicited")
+        return ask_question(preview, tool_ctx.redactor)
 
     async def run(
         arguments: dict[str, Any],
         ctx: Context[Any, Any],
         answer: Annotated[ElicitationResult[ConfirmForm], Resolve(ask)],
     ) -> CallToolResult:
+        tool_ctx = context_factory(ctx)
         try:
             validated = spec.input_model.model_validate(_present(arguments))
         except ValidationError as error:
-            return error_result(validation_message(spec.name, error))
-        tool_ctx = context_factory(ctx)
+            return _reject(spec, tool_ctx, error)
         confirmations = tool_ctx.confirmations
         assert confirmations is not None
         signed = validated.model_dump(mode="json", exclude={"confirm"}, exclude_none=True)
+        auditor = tool_ctx.auditor(spec.name, _arguments(validated))
+        redactor = tool_ctx.redactor
 
-        async def execute() -> CallToolResult:
-            return success_result({"status": "executed", **(await guard.execute(validated, tool_ctx))})
+        async def execute(via: Literal["elicitation", "token"]) -> CallToolResult:
+            warning = auditor.try_record("accepted", via=via)
 
-        def result(payload: dict[str, Any]) -> CallToolResult:
+            async def action() -> Mapping[str, Any]:
+                done = {"status": "executed", **(await guard.execute(validated, tool_ctx))}
+                return {**done, "warning": warning} if warning else done
+
+            return await _audited(spec, auditor, action, redactor)
+
+        def result(payload: dict[str, Any], event: str) -> CallToolResult:
+            warning = auditor.try_record(event)
+            if warning:
+                payload["warning"] = warning
             if tool_ctx.backend == "sandbox":
                 payload["sandbox"] = True
-            return success_result(payload)
+            return success_result(payload, redactor)
+
+        def refused(message: str, event: str) -> CallToolResult:
+            return error_result(_with_warning(message, auditor.try_record(event, error=message)), redactor)
 
         async def body() -> CallToolResult:
             if was_refused(answer):
@@ -261,20 +358,22 @@ def _build_guarded_tool(
                     {
                         "status": "declined",
                         "notice": "The user declined; nothing was done. Do not retry unless they ask again.",
-                    }
+                    },
+                    "declined",
                 )
             if human_said_yes(answer):
                 if not claim_execution(confirmations, spec.name, signed, ctx):
                     return result(
-                        {"status": "executed", "notice": "Already executed for this confirmation; not repeated."}
+                        {"status": "executed", "notice": "Already executed for this confirmation; not repeated."},
+                        "duplicate_round",
                     )
-                return await execute()
+                return await execute("elicitation")
             if confirmations.fallback == "deny":
-                return error_result(DENIED.format(tool=spec.name))
+                return refused(DENIED.format(tool=spec.name), "denied")
             token = getattr(validated, "confirm", None)
             if token:
                 refusal = redeem(confirmations, token, spec.name, signed)
-                return error_result(f"{spec.name}: {refusal}") if refusal else await execute()
+                return refused(f"{spec.name}: {refusal}", "token_refused") if refusal else await execute("token")
             preview = await guard.preview(validated, tool_ctx)
             minutes = max(1, confirmations.tokens.ttl_seconds // 60)
             return result(
@@ -284,10 +383,11 @@ def _build_guarded_tool(
                     "preview": dict(preview.details),
                     "confirm": confirmations.tokens.issue(spec.name, signed, confirmations.tenant),
                     "instructions": TOKEN_INSTRUCTIONS.format(tool=spec.name, minutes=minutes),
-                }
+                },
+                "previewed",
             )
 
-        return await _guarded(body, spec.name)
+        return await _caught(body, spec.name, redactor)
 
     # `ask` is local to this function, so the annotation is set as an object, not as text that
     # the SDK would have to evaluate in the module's namespace.

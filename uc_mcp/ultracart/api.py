@@ -8,7 +8,6 @@ date-times as ISO-8601.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypedDict, TypeVar, Unpack
@@ -16,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from ..core.audit import new_request_id
 from ..core.errors import BadRequest, InvalidResponse, NotFound
 from ..core.http import HttpCore
 from ..core.paging import Page
@@ -25,7 +25,6 @@ API_VERSION = "2017-03-01"
 Model = TypeVar("Model", bound=BaseModel)
 Expand = str | Sequence[str] | None
 DateLike = str | datetime | None
-REQUEST_ID_PREFIX = "req:"
 
 
 class CustomerFilters(TypedDict, total=False):
@@ -74,11 +73,6 @@ def _date(value: DateLike) -> str | None:
 def _params(**values: Any) -> dict[str, Any]:
     """Query parameters without the unset ones; date-times as ISO-8601."""
     return {key: _date(value) for key, value in values.items() if value is not None and value != ""}
-
-
-def new_request_id() -> str:
-    """A short id carried in a ledger description, so an unknown outcome can be looked up."""
-    return REQUEST_ID_PREFIX + secrets.token_hex(3)
 
 
 def tag_description(description: str | None, request_id: str, limit: int = 50) -> str:

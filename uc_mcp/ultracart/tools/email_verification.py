@@ -1,9 +1,11 @@
 """Toolset ``email_verification`` (off by default): UltraCart's email-verification tokens.
 
 Both operations are writes under the ``customer_write`` scope: getting a token creates one,
-validating a token consumes it. The token is a secret meant for the customer's inbox, so it never
-enters a result (a later setting may reveal it for testing); the password, like every argument,
-is never repeated in an error.
+validating a token consumes it. The token is a secret meant for the customer's inbox, so it does
+not enter a result: the result says it was created and where it should be delivered. An operator
+testing a sign-up flow can set ``UC_MCP_REVEAL_TOKENS=1`` to get it as ``verification_token`` (a
+key the result filter lets through, unlike ``token``). The password, like every argument, is never
+repeated in an error.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class TokenCreatedResult(ObjectResult):
     created: bool
     deliver_to: str = Field(description="The email address the token is for.")
     note: str
+    verification_token: str | None = Field(None, description="Only when the operator set UC_MCP_REVEAL_TOKENS=1.")
 
 
 class TokenValidatedResult(ObjectResult):
@@ -46,11 +49,14 @@ class TokenValidatedResult(ObjectResult):
 
 
 async def get_email_verification_token(request: GetTokenInput, ctx: ToolContext) -> dict[str, Any]:
-    await ctx.api.get_email_verification_token(
+    response = await ctx.api.get_email_verification_token(
         m.EmailVerifyTokenRequest(email=request.email, password=request.password)
     )
-    # The response's token is dropped here on purpose: it must reach the customer, not the model.
-    return mark(ctx, {"created": True, "deliver_to": request.email, "note": TOKEN_NOTE})
+    result: dict[str, Any] = {"created": True, "deliver_to": request.email, "note": TOKEN_NOTE}
+    if ctx.settings.reveal_tokens:
+        result |= {"verification_token": response.token, "note": "revealed because UC_MCP_REVEAL_TOKENS=1"}
+    # Otherwise the response's token is dropped on purpose: it must reach the customer, not the model.
+    return mark(ctx, result)
 
 
 async def validate_email_verification_token(request: ValidateTokenInput, ctx: ToolContext) -> dict[str, Any]:

@@ -214,7 +214,8 @@ async def execute_credit(request: AddStoreCreditInput, ctx: ToolContext) -> dict
         vesting_days=request.vesting_days,
         expiration_days=request.expiration_days,
     )
-    await ctx.api.add_customer_store_credit(request.customer_profile_oid, body)
+    # The ledger entry carries this call's request id, the one its audit records carry.
+    await ctx.api.add_customer_store_credit(request.customer_profile_oid, body, request_id=ctx.request_id)
     available = await _available(ctx, request.customer_profile_oid)
     return mark(ctx, {"added": float(request.amount), "available_now": float(available)})
 
@@ -254,7 +255,7 @@ async def execute_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> di
         vesting_days=request.vesting_days,
         expiration_days=request.expiration_days,
     )
-    response = await ctx.api.adjust_internal_certificate(request.customer_profile_oid, body)
+    response = await ctx.api.adjust_internal_certificate(request.customer_profile_oid, body, request_id=ctx.request_id)
     return mark(
         ctx,
         {
