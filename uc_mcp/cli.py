@@ -205,8 +205,10 @@ async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
     try:
         settings = _settings(args)
         if args.confirm:
-            # The person at the terminal typed --confirm: the token round trip is their yes.
+            # The person at the terminal typed --confirm: the token round trip is their yes, and a
+            # login link goes to their terminal, not into a model's context.
             settings.confirm_fallback = "token"
+            settings.reveal_magic_links = True
         server = build_server(settings)
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
@@ -224,6 +226,31 @@ async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
         text = " ".join(getattr(block, "text", "") for block in result.content)
         print(dump({"error": text}) if result.is_error else text)
     return 1 if result.is_error else 0
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .audit_report import parse_since, render, select
+    from .core.audit import AuditLog, default_audit_path
+    from .settings import Settings
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as error:
+        print(f"uc-mcp: {error}", file=sys.stderr)
+        return 2
+    log = AuditLog(Path(args.path) if args.path else Settings().audit_log or default_audit_path())
+    if not log.path.exists():
+        print(f"uc-mcp: no audit log at {log.path} yet (nothing was written)", file=sys.stderr)
+        return 0
+    count = 0
+    for record in select(log.read(), since=since, tool=args.tool):
+        print(dump(record) if args.json else render(record))
+        count += 1
+    if not args.json:
+        print(f"{count} record(s) from {log.path}", file=sys.stderr)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("arguments", nargs="?", help="JSON object of arguments")
     call.add_argument("--confirm", action="store_true", help="your yes for a guarded tool: preview and execute")
     _server_options(call)
+    audit = commands.add_parser("audit", help="print the audit log of writes and confirmations")
+    audit.add_argument("--since", help="only records since: a duration (30m, 2h, 7d) or an ISO date/time")
+    audit.add_argument("--tool", help="only tools whose name contains this (e.g. store_credit)")
+    audit.add_argument("--json", action="store_true", help="print the records as stored (JSON Lines)")
+    audit.add_argument("--path", help="the log to read (default: UC_MCP_AUDIT_LOG or the user state directory)")
     schemas = commands.add_parser("schemas", help="write tool_schemas/, or --check that it is up to date")
     schemas.add_argument("--check", action="store_true")
     return parser
@@ -257,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"sandbox": _run_sandbox, "serve": _run_serve, "tools": _run_tools, "call": _run_call}
     if args.command == "schemas":
         return _run_schemas(args)
+    if args.command == "audit":
+        return _run_audit(args)
     if args.command != "serve":
         configure_logging(args.verbose)
     return handlers[args.command](args)

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 
-from .core.confirm import Confirmations
 from .core.audit import AuditLog, default_audit_path
+from .core.confirm import Confirmations
 from .core.logs import protect_logging
 from .core.redact import Redactor
 from .core.toolspec import ToolContext, ToolSpec, build_tool

@@ -233,16 +233,13 @@ def test_a_resent_final_round_executes_once() -> None:
     """The single-use key: the same confirmed call (same request state) is claimed only once."""
     confirmations = Confirmations(tokens=ConfirmationTokens(b"k" * 32), fallback="token")
 
-    class Params:
+    class Ctx:  # the SDK's Context exposes the echoed state as `request_state`
         request_state = "round-2-state"
-
-    class Ctx:
-        input_params = Params()
 
     arguments = {"customer_profile_oid": JANE, "amount": "20.00"}
     assert claim_execution(confirmations, "ultracart_add_customer_store_credit", arguments, Ctx())  # type: ignore[arg-type]
     assert not claim_execution(confirmations, "ultracart_add_customer_store_credit", arguments, Ctx())  # type: ignore[arg-type]
-    Params.request_state = "another-call"
+    Ctx.request_state = "another-call"
     assert claim_execution(confirmations, "ultracart_add_customer_store_credit", arguments, Ctx())  # type: ignore[arg-type]
 
 
@@ -290,3 +287,24 @@ async def test_bad_guarded_requests_change_nothing(
     assert asked == []  # nobody is asked to confirm an action that cannot happen
     assert store(server).count_customers() == customers
     assert available(server, JANE) == credit
+
+
+async def test_the_single_use_key_sees_the_sdks_request_state(
+    server_factory: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards the unit test above against a fake that drifts from the SDK: in an input-required
+    round the real Context carries the echoed request_state where claim_execution reads it."""
+    seen: list[object] = []
+    real = claim_execution
+
+    def spy(confirmations: Confirmations, tool: str, arguments: dict[str, Any], ctx: Any) -> bool:
+        seen.append(getattr(ctx, "request_state", None))
+        return real(confirmations, tool, arguments, ctx)
+
+    monkeypatch.setattr("uc_mcp.core.toolspec.claim_execution", spy)
+    server = server_factory()
+    async with Client(server, mode="auto", elicitation_callback=answering("accept", [])) as client:
+        payload(
+            await client.call_tool("ultracart_add_customer_store_credit", {"customer_profile_oid": JANE, "amount": 1})
+        )
+    assert len(seen) == 1 and isinstance(seen[0], str) and seen[0]

@@ -81,6 +81,12 @@ def ask_question(preview: Preview, redactor: Redactor) -> Elicit[ConfirmForm]:
     return Elicit(redactor.text(preview.question), ConfirmForm)
 
 
+def first_round(ctx: Context[Any, Any]) -> bool:
+    """False when this call carries answers from an earlier round (input-required flow): the
+    resolver runs again then, but the person is not asked again."""
+    return not (getattr(ctx, "input_responses", None) or getattr(ctx, "request_state", None))
+
+
 def human_said_yes(answer: Any) -> bool:
     data = getattr(answer, "data", None)
     return getattr(answer, "action", None) == "accept" and isinstance(data, ConfirmForm) and data.confirm
@@ -94,8 +100,7 @@ def claim_execution(
     confirmations: Confirmations, tool: str, arguments: Mapping[str, Any], ctx: Context[Any, Any]
 ) -> bool:
     """True the first time this confirmed call executes; False for a resent final round."""
-    params = getattr(ctx, "input_params", None)
-    state = getattr(params, "request_state", None)
+    state = getattr(ctx, "request_state", None)
     if not state:
         # Handshake-era elicitation is a live request inside this call: nothing can be resent, and
         # the same action confirmed again later is a new, deliberate action.

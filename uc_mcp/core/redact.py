@@ -46,10 +46,15 @@ SECRET_KEYS: Final = frozenset(
 CARD_NUMBER_KEYS: Final = frozenset({"card_number"})
 # The fields each UC_MCP_REDACT class covers (UltraCart's names, at any depth and as table columns).
 FIELD_CLASSES: Final[Mapping[str, frozenset[str]]] = {
-    "email": frozenset({"email", "merge_email", "deliver_to", "cc_email", "cc_emails", "email_address"}),
-    "phone": frozenset({"day_phone", "evening_phone", "phone", "fax", "day_phone_e164", "evening_phone_e164"}),
-    "address": frozenset({"address1", "address2", "postal_code"}),
-    "notes": frozenset({"notes", "comments", "customer_notes", "merchant_notes"}),
+    "email": frozenset({"email", "emails", "merge_email", "deliver_to", "cc_email", "cc_emails", "email_address"}),
+    "phone": frozenset(
+        {
+            *(f"{prefix}{kind}" for prefix in ("", "billing_", "shipping_") for kind in ("day_phone", "evening_phone")),
+            *("day_phone_e164", "evening_phone_e164", "phone", "fax"),
+        }
+    ),
+    "address": frozenset({"address1", "address2", "postal_code", "billing_postal_code", "shipping_postal_code"}),
+    "notes": frozenset({"notes", "comments", "business_notes", "automatic_merchant_notes", "merchant_notes"}),
 }
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")

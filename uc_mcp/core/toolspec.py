@@ -42,6 +42,7 @@ from .confirm import (
     ask_question,
     can_elicit,
     claim_execution,
+    first_round,
     human_said_yes,
     not_asked,
     redeem,
@@ -313,7 +314,8 @@ def _build_guarded_tool(
             preview = await guard.preview(validated, tool_ctx)
         except Exception:
             return not_asked()  # the body validates again and reports the problem
-        tool_ctx.auditor(spec.name, _arguments(validated)).try_record("elicited")
+        if first_round(ctx):
+            tool_ctx.auditor(spec.name, _arguments(validated)).try_record("elicited")
         return ask_question(preview, tool_ctx.redactor)
 
     async def run(

@@ -295,8 +295,7 @@ async def execute_link(request: MagicLinkInput, ctx: ToolContext) -> dict[str, A
         {
             "created": True,
             "notice": "The link was created but is not shown here (a login link is a credential). The operator can "
-            "get it with `uc-mcp call ultracart_get_magic_link '<arguments>' --confirm` with "
-            "UC_MCP_REVEAL_MAGIC_LINKS=1.",
+            "get one on the command line: `uc-mcp call ultracart_get_magic_link '<arguments>' --confirm`.",
         },
     )
 
