@@ -27,7 +27,7 @@ def definition(spec: ToolSpec) -> dict[str, Any]:
     return {
         "name": spec.name,
         "title": spec.title,
-        "description": spec.description,
+        "description": spec.published_description,
         "inputSchema": spec.input_schema(),
         "outputSchema": spec.output_schema(),
         "annotations": spec.annotations.model_dump(by_alias=True, exclude_none=True),
@@ -53,7 +53,7 @@ class Sizes:
 
 def sizes(spec: ToolSpec) -> Sizes:
     schema = spec.input_schema()
-    context = len((spec.name + spec.title + spec.description).encode("utf-8")) + _size(schema)
+    context = len((spec.name + spec.title + spec.published_description).encode("utf-8")) + _size(schema)
     return Sizes(spec.name, context, _size(schema), _size(spec.output_schema()))
 
 

@@ -56,6 +56,7 @@ READ = {"read_only": True, "destructive": False, "idempotent": True, "toolset": 
 TOOLS = (
     ToolSpec(
         name="ultracart_get_customer_editor_values",
+        returns_customer_text=False,  # merchant-defined values only
         title="Customer editor values",
         description="Allowed values for customer fields: countries, card types, terms, QuickBooks classes, sales reps.",
         input_model=NoInput,

@@ -71,6 +71,7 @@ async def update_customer_email_lists(request: UpdateEmailListsInput, ctx: ToolC
 TOOLS = (
     ToolSpec(
         name="ultracart_get_customer_email_lists",
+        returns_customer_text=False,  # merchant-defined values only
         title="List the store's email lists",
         description="The store's email lists with their uuids and member counts (to subscribe a customer, use the uuid).",
         toolset="email_lists",
@@ -83,6 +84,7 @@ TOOLS = (
     ),
     ToolSpec(
         name="ultracart_update_customer_email_lists",
+        returns_customer_text=False,  # merchant-defined values only
         title="Subscribe or unsubscribe a customer",
         description=(
             "Add a customer to and/or remove them from the store's email lists, named by email_list_uuid (from "

@@ -75,6 +75,7 @@ async def validate_email_verification_token(request: ValidateTokenInput, ctx: To
 TOOLS = (
     ToolSpec(
         name="ultracart_get_email_verification_token",
+        returns_customer_text=False,
         title="Create an email verification token",
         description=(
             "Create a token that verifies a customer's email address (sign-up or address-change flows), "
@@ -92,6 +93,7 @@ TOOLS = (
     ),
     ToolSpec(
         name="ultracart_validate_email_verification_token",
+        returns_customer_text=False,
         title="Validate an email verification token",
         description=(
             "Check a verification token the customer received: valid true means the email address is verified. "
