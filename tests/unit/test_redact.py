@@ -96,7 +96,7 @@ def test_configured_classes_mask_fields_and_table_columns() -> None:
 
 def test_unknown_redact_class_is_a_clear_configuration_error() -> None:
     assert Redactor.from_settings([" Email", "notes"]).masked == {"email", "notes"}
-    with pytest.raises(ValueError, match="UC_MCP_REDACT.*names.*known: email, phone, address, notes"):
+    with pytest.raises(ValueError, match=r"UC_MCP_REDACT.*names.*known: email, phone, address, notes"):
         Redactor.from_settings(["names"])
 
 

@@ -174,7 +174,7 @@ def fitted_payload(ctx: ToolContext, payload: dict[str, Any], *, key: str, hint:
     fitted = fit_object(payload, max_tokens=max_tokens, detail_hint=hint)
     entries = payload.get(key) or []
     if key in fitted or not entries:
-        return mark(ctx, fitted)
+        return mark(ctx, {**fitted, key: fitted.get(key, [])})  # an empty list is an answer: keep it
     low, high = 0, len(entries)
     best: dict[str, Any] = {key: [], "notice": ""}
     while low <= high:
