@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from uc_mcp.core.errors import scrub
 from uc_mcp.core.logs import RedactingFilter
 from uc_mcp.core.redact import MASKABLE, NO_MASKING, Redactor, mask_card_numbers, strip_invisible
 
@@ -74,9 +75,12 @@ def test_configured_classes_mask_fields_and_table_columns() -> None:
         "total": 2,
     }
     assert EVERYTHING.apply(table)["items"] == [
-        [100001, "j***@example.com", "Jane Doe", "Austin"],
-        [100002, None, "J D", "Austin"],
+        [100001, "j***@example.com", "J***", "Austin"],
+        [100002, None, "***", "Austin"],
     ]
+    assert EVERYTHING.apply({"properties": [{"name": "shirt_size", "value": "L"}]}) == {
+        "properties": [{"name": "shirt_size", "value": "L"}]
+    }
     record = {
         "email": "jane.doe@example.com",
         "billing": [{"address1": "1 Main St", "postal_code": "78701", "day_phone": "(512) 555-0142", "city": "Austin"}],
@@ -94,13 +98,24 @@ def test_configured_classes_mask_fields_and_table_columns() -> None:
     assert Redactor(frozenset({"phone"})).apply(record)["email"] == "jane.doe@example.com"
 
 
+def test_scrub_redacts_credentials_not_prose() -> None:
+    secret = "uck-0123456789abcdef"
+    assert scrub(f"key {secret} refused", [secret]) == "key [redacted] refused"
+    assert scrub("Authorization: Bearer eyJhbGciOi.abc.def", []) == "Authorization: Bearer [redacted]"
+    assert scrub("x-ultracart-simple-key: 0123456789abcdef", []) == "x-ultracart-simple-key: [redacted]"
+    prose = "send a valid x-ultracart-simple-key or an OAuth bearer token."
+    assert scrub(prose, []) == prose
+
+
 def test_unknown_redact_class_is_a_clear_configuration_error() -> None:
     assert Redactor.from_settings([" Email", "notes"]).masked == {"email", "notes"}
-    with pytest.raises(ValueError, match=r"UC_MCP_REDACT.*names.*known: email, phone, address, notes"):
+    with pytest.raises(ValueError, match=r"UC_MCP_REDACT.*names.*known: email, phone, address, notes, name"):
         Redactor.from_settings(["names"])
 
 
-@given(st.text(max_size=200), st.sampled_from(["email", "day_phone", "address1", "business_notes", "city"]))
+@given(
+    st.text(max_size=200), st.sampled_from(["email", "day_phone", "address1", "business_notes", "city", "last_name"])
+)
 def test_masks_never_lengthen_a_value(value: str, key: str) -> None:
     """Results are fitted to the token budget before they are filtered: the filter must not grow them."""
     assert len(EVERYTHING.apply({key: value})[key]) <= len(value) or len(value) < 3

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from .redact import SECRET_KEYS, Redactor
+from .redact import MASKABLE, SECRET_KEYS, Redactor
 
 EVENTS: Final = (
     "rejected",
@@ -48,7 +48,7 @@ EVENTS: Final = (
     "outcome_unknown",
 )
 # The audit trail names who was affected by id only; every personal field class is masked.
-_AUDIT_MASKS: Final = Redactor(frozenset({"email", "phone", "address", "notes"}))
+_AUDIT_MASKS: Final = Redactor(frozenset(MASKABLE))
 _MAX_TEXT = 80
 _MAX_ITEMS = 10
 # Argument names that are not secrets of the store but must not be replayable from the log.

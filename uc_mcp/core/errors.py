@@ -21,8 +21,9 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "[redacted]")
-    text = re.sub(r"(?i)(bearer\s+)[^\s\"',;]+", r"\1[redacted]", text)
-    return re.sub(r"(?i)(x-ultracart-(?:simple|browser)-key[\"':=\s]+)[^\s\"',;]+", r"\1[redacted]", text)
+    # A credential is one long run (8+ characters); "bearer token." or "key or ..." in prose is not.
+    text = re.sub(r"(?i)(bearer\s+)[^\s\"',;]{8,}", r"\1[redacted]", text)
+    return re.sub(r"(?i)(x-ultracart-(?:simple|browser)-key[\"':=\s]+)[^\s\"',;]{8,}", r"\1[redacted]", text)
 
 
 class ProviderError(Exception):

@@ -9,8 +9,9 @@ Every tool result and error message passes through one :class:`Redactor` on its 
 - Invisible and control characters are stripped from every string: customer fields are written
   by strangers, and zero-width, bidi-override or Unicode "tag" characters can hide instructions
   from the person reading the same text (newline and tab stay).
-- ``UC_MCP_REDACT=email,phone,address,notes`` masks those fields for stricter deployments
-  (``j***@example.com``, the last four digits of a phone, street lines and postal codes, notes).
+- ``UC_MCP_REDACT=email,phone,address,notes,name`` masks those fields for stricter deployments
+  (``j***@example.com``, the last four digits of a phone, street lines and postal codes, notes,
+  ``J***`` for names).
   Only results are masked: arguments are not, so a lookup by the full email keeps working.
 
 Masks never make a value longer than it was, so a result fitted to the context budget stays
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-MASKABLE: Final = ("email", "phone", "address", "notes")
+MASKABLE: Final = ("email", "phone", "address", "notes", "name")
 
 # Keys whose values are credentials: dropped from results, never masked (a mask still leaks length).
 SECRET_KEYS: Final = frozenset(
@@ -55,7 +56,18 @@ FIELD_CLASSES: Final[Mapping[str, frozenset[str]]] = {
     ),
     "address": frozenset({"address1", "address2", "postal_code", "billing_postal_code", "shipping_postal_code"}),
     "notes": frozenset({"notes", "comments", "business_notes", "automatic_merchant_notes", "merchant_notes"}),
+    "name": frozenset(
+        {
+            "first_name",
+            "last_name",
+            *(f"{kind}_{part}_name" for kind in ("billing", "shipping") for part in ("first", "last")),
+        }
+    ),
 }
+
+# Columns of the compact list table that hold a field under another name. (A ``name`` key elsewhere
+# is a property's or a list's name, not a person's.)
+_COLUMN_FIELDS: Final = {"name": "first_name"}
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _CARD_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
@@ -152,6 +164,8 @@ class Redactor:
                     return mask_email(value) if "@" in value else _mask_whole(value)
                 if name == "phone":
                     return mask_phone(value)
+                if name == "name":
+                    return value[0] + "***" if len(value) >= 4 else "***"
                 return _mask_whole(value)
         return self.text(value)
 
@@ -178,7 +192,10 @@ class Redactor:
         names = [str(column) for column in columns]
         hidden = {index for index, name in enumerate(names) if name.lower() in SECRET_KEYS}
         return [
-            [None if index in hidden else self.apply(cell, names[index]) for index, cell in enumerate(row)]
+            [
+                None if index in hidden else self.apply(cell, _COLUMN_FIELDS.get(names[index], names[index]))
+                for index, cell in enumerate(row)
+            ]
             if isinstance(row, list) and len(row) == len(names)
             else self.apply(row)
             for row in rows
