@@ -146,6 +146,7 @@ def build_server(settings: Settings, transport: Literal["stdio", "http"] = "stdi
             audit_log=runtime.audit_log,
             actor=actor,
             tenant=confirmations.tenant,
+            transport=transport,
         )
 
     tools = [build_tool(spec, context) for spec in enabled_tools(settings, TOOLS)]

@@ -118,6 +118,7 @@ class ToolContext:
     actor: str = "unknown"
     tenant: str = "default"
     request_id: str = field(default_factory=new_request_id)
+    transport: str = "stdio"  # "http": results must not point at the server's own files
 
     @property
     def api(self) -> Any:
