@@ -1,0 +1,152 @@
+"""What the assist tools (find, overview, count) share: an API-call budget and local matching.
+
+Honesty with the real API (issue 6): UltraCart documents exact-match filters at best, may leave
+``total_records`` null, and allows about 1,000 requests an hour, one at a time. So every assist
+tool takes ``max_calls``, spends API calls through one :class:`CallBudget`, stops with a partial
+answer when it is spent, and says how it got its answer. A call counts once however many times the
+HTTP client retried it (retries of 429s and 5xx are the client's policy, ``core/http.py``).
+
+Matching a free-form query is done twice: the API's filters narrow the candidates (how well
+depends on the store: the sandbox's ``strict`` profile matches exactly and case-sensitively), and
+:func:`explain` re-checks every candidate locally to rank it and say why it matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+from pydantic import Field
+
+from ...core.paging import Page
+
+T = TypeVar("T")
+
+MaxCalls = Field(8, ge=1, le=100, description="Most UltraCart API calls this may make (the API allows ~1,000 an hour).")
+PAGE: Final = 200  # the API's largest page
+CANDIDATE_EXPANSION: Final = ("billing", "shipping", "tags")
+
+
+class BudgetSpent(Exception):
+    """The tool's ``max_calls`` is used up; the caller returns what it has."""
+
+
+@dataclass(slots=True)
+class CallBudget:
+    """Counts the API calls of one tool call and refuses the one past ``limit``."""
+
+    limit: int
+    used: int = 0
+    log: list[str] = field(default_factory=list)  # what each call was, for "how it was computed"
+
+    @property
+    def left(self) -> int:
+        return self.limit - self.used
+
+    async def call(self, label: str, make: Callable[[], Awaitable[T]]) -> T:
+        if self.used >= self.limit:
+            raise BudgetSpent(label)
+        self.used += 1
+        self.log.append(label)
+        return await make()
+
+
+async def customers_page(
+    api: Any, budget: CallBudget, label: str, filters: Mapping[str, Any], *, offset: int = 0, limit: int = PAGE
+) -> Page[dict[str, Any]]:
+    """One ``get_customers`` page through the budget, with the addresses matching needs."""
+    page: Page[dict[str, Any]] = await budget.call(
+        label, lambda: api.customer_page(offset, limit, expand=list(CANDIDATE_EXPANSION), **filters)
+    )
+    return page
+
+
+# -- local matching ---------------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"\D")
+_PHONE = re.compile(r"^\+?[\d\s().-]+$")
+
+
+def fold(text: Any) -> str:
+    return str(text).strip().casefold() if isinstance(text, str) else ""
+
+
+def digits(text: Any) -> str:
+    return _DIGITS.sub("", text) if isinstance(text, str) else ""
+
+
+def is_phone(query: str) -> bool:
+    """A phone number or a fragment of one ("4471", "(303) 555-0191"): digits and separators only."""
+    return bool(_PHONE.match(query.strip())) and len(digits(query)) >= 4
+
+
+def addresses(customer: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    for kind in ("billing", "shipping"):
+        for address in customer.get(kind) or []:
+            if isinstance(address, Mapping):
+                yield address
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Match:
+    """Why a customer matched: lower ``rank`` is better (0 = exact email or oid)."""
+
+    rank: int
+    reason: str
+
+
+def explain(customer: Mapping[str, Any], query: str) -> Match | None:
+    """The best reason ``customer`` matches ``query`` (an email, name, company, phone or oid), or None."""
+    needle = fold(query)
+    if not needle:
+        return None
+    found: list[Match] = []
+    oid = customer.get("customer_profile_oid")
+    if needle.isdigit() and str(oid) == needle:
+        found.append(Match(0, "customer_profile_oid"))
+    email = fold(customer.get("email"))
+    if email:
+        if email == needle:
+            found.append(Match(0, "email (exact)"))
+        elif email.split("@")[0] == needle.rstrip("@"):
+            found.append(Match(1, "email name (exact)"))
+        elif email.startswith(needle):
+            found.append(Match(3, "email (starts with)"))
+        elif needle in email:
+            found.append(Match(4, "email (contains)"))
+    words = needle.split()
+    query_digits = digits(query)
+    phone_like = is_phone(query)
+    for address in addresses(customer):
+        first, last, company = (
+            fold(address.get("first_name")),
+            fold(address.get("last_name")),
+            fold(address.get("company")),
+        )
+        full = f"{first} {last}".strip()
+        if full and full == " ".join(words):
+            found.append(Match(1, "name (exact)"))
+        elif len(words) > 1 and full.startswith(" ".join(words)):
+            found.append(Match(3, "name (starts with)"))
+        for label, value in (("last name", last), ("first name", first)):
+            if value and value == needle:
+                found.append(Match(2, f"{label} (exact)"))
+            elif value and len(words) == 1 and value.startswith(needle):
+                found.append(Match(3, f"{label} (starts with)"))
+        if company:
+            if company == needle:
+                found.append(Match(2, "company (exact)"))
+            elif needle in company:
+                found.append(Match(4 if not company.startswith(needle) else 3, "company (contains)"))
+        if phone_like:
+            for kind in ("day_phone", "evening_phone"):
+                phone = digits(address.get(kind))
+                if phone and phone == query_digits:
+                    found.append(Match(1, "phone (exact)"))
+                elif phone.endswith(query_digits):
+                    found.append(Match(2, f"phone (ends with {query_digits})"))
+                elif query_digits in phone:
+                    found.append(Match(4, "phone (contains)"))
+    return min(found) if found else None

@@ -1,0 +1,266 @@
+"""``ultracart_find_customers``: one free-form query (email, partial email, name, company, phone
+fragment, oid) → a ranked, budgeted list of customers with why each matched.
+
+How a query is answered, cheapest first, each step one API call within ``max_calls``:
+
+1. an oid (digits only) is read directly; an exact email is looked up by email;
+2. the API's filters narrow the candidates — email, billing last/first name, company, day phone —
+   chosen by what the query looks like (names are also sent capitalised: the real API may match
+   case-sensitively, as the sandbox's ``strict`` profile does);
+3. when those find nothing and calls are left, pages of customers are scanned and matched here
+   (case-insensitive; prefixes, substrings, phone endings) — the only way to find "phone ending
+   4471" on an API that matches exactly. The result says how many were scanned and whether the
+   scan covered everyone.
+
+Every candidate is re-checked locally (:func:`assist.explain`): exact email and oid hits first,
+then exact names, then prefixes and substrings. A candidate the API returned that the local check
+cannot explain (an API match rule we do not know) is kept last as "matched by the API's <filter>".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from ...core.budget import fit_list
+from ...core.errors import NotFound
+from ...core.toolspec import ToolContext, ToolSpec
+from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
+from .assist import (
+    CANDIDATE_EXPANSION,
+    BudgetSpent,
+    CallBudget,
+    Match,
+    MaxCalls,
+    customers_page,
+    digits,
+    explain,
+    is_phone,
+)
+from .common import LIST_ID_FIELDS, ListResult, StrictInput, mark
+
+EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class FindCustomersInput(StrictInput):
+    query: str = Field(
+        min_length=1,
+        max_length=100,
+        description="An email or part of one, a name, a company, a phone number or its last digits, or an oid.",
+    )
+    billing_state: Annotated[str, Field(max_length=32)] | None = Field(None, description="Only in this state.")
+    billing_country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    limit: int = Field(10, ge=1, le=50, description="Most customers to return.")
+    max_calls: int = MaxCalls
+    scan: bool = Field(True, description="Scan pages when the API's filters find nothing (costs calls).")
+
+
+class FindResult(ListResult):
+    interpreted_as: str = Field(description="What the query was taken for: oid, email, partial email, phone, name.")
+    how: list[str] = Field(description="The API calls made, in order, and what the scan covered.")
+    api_calls: int
+    complete: bool = Field(description="False when max_calls ran out before every step was tried.")
+
+
+@dataclass(slots=True)
+class Candidates:
+    """Customers found so far, by oid, with the best reason each matched."""
+
+    found: dict[int, tuple[Match, dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, customer: Mapping[str, Any], query: str, api_reason: str | None, keep: bool) -> bool:
+        oid = customer.get("customer_profile_oid")
+        if not isinstance(oid, int):
+            return False
+        match = explain(customer, query) or (Match(5, f"matched by the API's {api_reason}") if keep else None)
+        if match is None:
+            return False
+        known = self.found.get(oid)
+        if known is None or match < known[0]:
+            self.found[oid] = (match, dict(customer))
+        return True
+
+    def ranked(self) -> list[tuple[Match, dict[str, Any]]]:
+        return sorted(self.found.values(), key=lambda pair: (pair[0], pair[1].get("customer_profile_oid", 0)))
+
+
+def interpret(query: str) -> str:
+    text = query.strip()
+    if text.isdigit() and len(text) <= 10 and 0 < int(text) <= 2_147_483_647:
+        return "oid"
+    if "@" in text:
+        return "email" if re.match(EMAIL_SHAPE, text) else "partial email"
+    if is_phone(text):
+        return "phone"
+    if " " not in text and "." in text:
+        return "partial email"
+    return "name"
+
+
+def filter_steps(query: str, kind: str) -> list[tuple[str, dict[str, str]]]:
+    """The API filters worth trying for this kind of query, most specific first."""
+    text = query.strip()
+    words = text.split()
+    capitalised = " ".join(word[:1].upper() + word[1:] for word in words)
+    if kind in ("email", "partial email"):
+        return [("email filter", {"email": text})]
+    if kind in ("phone", "oid"):
+        # An oid that is no customer may be the end of a phone number.
+        return [("billing_day_phone filter", {"billing_day_phone": digits(text)})] if len(text) >= 4 else []
+    steps: list[tuple[str, dict[str, str]]] = []
+    if len(words) > 1:
+        first, last = words[0], " ".join(words[1:])
+        steps.append(
+            (
+                "billing name filters",
+                {"billing_first_name": first[:1].upper() + first[1:], "billing_last_name": last[:1].upper() + last[1:]},
+            )
+        )
+        steps.append(("billing_company filter", {"billing_company": capitalised}))
+    else:
+        steps += [
+            ("billing_last_name filter", {"billing_last_name": capitalised}),
+            ("billing_first_name filter", {"billing_first_name": capitalised}),
+            ("billing_company filter", {"billing_company": capitalised}),
+            ("email filter", {"email": text.lower()}),
+        ]
+    return steps
+
+
+async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[str, Any]:
+    query = request.query.strip()
+    kind = interpret(query)
+    budget = CallBudget(request.max_calls)
+    narrowing = {
+        key: value
+        for key, value in (
+            ("billing_state", request.billing_state),
+            ("billing_country_code", request.billing_country_code),
+        )
+        if value
+    }
+    candidates = Candidates()
+    how: list[str] = []
+    complete = True
+    try:
+        await _direct(ctx, budget, query, kind, candidates, how)
+        if not any(match.rank == 0 for match, _ in candidates.found.values()):
+            for label, filters in filter_steps(query, kind):
+                page = await customers_page(ctx.api, budget, label, {**filters, **narrowing})
+                added = sum(candidates.add(customer, query, label, keep=True) for customer in page.items)
+                how.append(f"{label}: {added} match(es)" + (" (more exist)" if page.more else ""))
+        if not candidates.found and request.scan:
+            await _scan(ctx, budget, query, narrowing, candidates, how)
+    except BudgetSpent as spent:
+        complete = False
+        how.append(f"stopped before {spent}: max_calls={request.max_calls} reached")
+    rows = [{**customer_view(customer), "matched": match.reason} for match, customer in candidates.ranked()]
+    rows = [row for row in rows if _in_scope(row, narrowing)][: request.limit]
+    result = fit_list(
+        rows,
+        total=None,
+        max_tokens=ctx.max_tokens - 120,
+        detail_hint="call ultracart_get_customer with its customer_profile_oid",
+        id_fields=LIST_ID_FIELDS,
+        columns=(*COMPACT_CUSTOMER_FIELDS, "matched"),
+    )
+    result["next_offset"] = None  # a ranked answer, not a page: narrow the query instead
+    notice = _notice(complete, rows, len(candidates.found), request)
+    if notice:
+        result["notice"] = " ".join(filter(None, (result.get("notice"), notice)))
+    return mark(
+        ctx,
+        {**result, "interpreted_as": kind, "how": how, "api_calls": budget.used, "complete": complete},
+    )
+
+
+async def _direct(
+    ctx: ToolContext, budget: CallBudget, query: str, kind: str, found: Candidates, how: list[str]
+) -> None:
+    """Exact lookups: an oid or a full email address."""
+    if kind not in ("oid", "email"):
+        return
+    label = "oid lookup" if kind == "oid" else "exact email lookup"
+    try:
+        if kind == "oid":
+            response = await budget.call(
+                label, lambda: ctx.api.get_customer(int(query), expand=list(CANDIDATE_EXPANSION))
+            )
+        else:
+            response = await budget.call(
+                label, lambda: ctx.api.get_customer_by_email(query, expand=list(CANDIDATE_EXPANSION))
+            )
+    except NotFound:
+        how.append(f"{label}: no such customer")
+        return
+    customer = response.customer.model_dump(mode="json", exclude_none=True) if response.customer else {}
+    added = found.add(customer, query, label, keep=True)
+    how.append(f"{label}: {'found' if added else 'no match'}")
+
+
+async def _scan(
+    ctx: ToolContext, budget: CallBudget, query: str, narrowing: dict[str, str], found: Candidates, how: list[str]
+) -> None:
+    """Pages of customers matched here, until the budget or the customers run out."""
+    offset, scanned, pages = 0, 0, 0
+    try:
+        while True:
+            page = await customers_page(ctx.api, budget, "scan", narrowing, offset=offset)
+            pages += 1
+            scanned += len(page.items)
+            for customer in page.items:
+                found.add(customer, query, None, keep=False)
+            if not page.more or not page.items:
+                how.append(f"scanned all {scanned} customers ({pages} page(s)): {len(found.found)} match(es)")
+                return
+            offset = page.next_offset if page.next_offset is not None else offset + len(page.items)
+    except BudgetSpent:
+        how.append(f"scanned {scanned} customers ({pages} page(s)) before max_calls ran out; more exist")
+        raise BudgetSpent(f"scanning past customer {scanned}") from None
+
+
+def _in_scope(row: Mapping[str, Any], narrowing: Mapping[str, str]) -> bool:
+    """The direct lookups ignore the state/country filters; apply them to what they found."""
+    state, country = narrowing.get("billing_state"), narrowing.get("billing_country_code")
+    return (not state or str(row.get("state") or "").casefold() == state.casefold()) and (
+        not country or str(row.get("country") or "").casefold() == country.casefold()
+    )
+
+
+def _notice(complete: bool, rows: list[dict[str, Any]], found: int, request: FindCustomersInput) -> str | None:
+    parts = []
+    if found > request.limit:
+        parts.append(f"{found} customers matched; the best {request.limit} are shown (raise limit for more).")
+    if not complete:
+        parts.append(
+            f"The search stopped at max_calls={request.max_calls}, so matches may be missing: call again with a "
+            "higher max_calls, or narrow the query (full email, billing_state)."
+        )
+    if not rows and complete:
+        parts.append("No customer matched. Try part of the email, the last name alone, or the phone's last 4 digits.")
+    return " ".join(parts) or None
+
+
+TOOLS = (
+    ToolSpec(
+        name="ultracart_find_customers",
+        title="Find customers",
+        description=(
+            "Find customers from one free-form query: an email or part of one, a name, a company, a phone number "
+            "or its last digits, or a customer_profile_oid. Returns the best matches first, each with why it "
+            "matched, and how the search was done. Makes at most max_calls API calls; when they run out the "
+            "answer is partial and says so. Use ultracart_get_customer for one customer's details."
+        ),
+        toolset="assist",
+        input_model=FindCustomersInput,
+        output_model=FindResult,
+        handler=find_customers,  # type: ignore[arg-type]
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+    ),
+)
