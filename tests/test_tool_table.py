@@ -22,6 +22,8 @@ CUSTOMER_READ = {
     "get_customer_email_lists",
     "search_customer_profile_values",
 }
+# Assist tools that only combine customer_read operations.
+ASSIST_READ = {"find_customers", "customer_overview", "count_customers"}
 GUARDED = {
     "delete_customer",
     "delete_wish_list_item",
@@ -49,7 +51,7 @@ def test_names_are_unique_prefixed_and_toolsets_known() -> None:
 
 def test_read_only_exactly_for_customer_read_scope() -> None:
     for tool in TOOLS:
-        assert tool.read_only == (operation(tool.name) in CUSTOMER_READ), tool.name
+        assert tool.read_only == (operation(tool.name) in CUSTOMER_READ | ASSIST_READ), tool.name
         if tool.read_only:
             assert not tool.destructive, tool.name
             assert tool.idempotent, tool.name

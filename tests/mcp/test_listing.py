@@ -41,6 +41,9 @@ async def test_every_tool_as_a_host_lists_it(server_factory: ServerFactory) -> N
     # (title, annotations: Read-only/Destructive/Idempotent/Open-world, has outputSchema, guarded)
     assert listing == snapshot(
         {
+            "ultracart_find_customers": ("Find customers", "RIO", True, False),
+            "ultracart_customer_overview": ("Customer overview", "RIO", True, False),
+            "ultracart_count_customers": ("Count customers", "RIO", True, False),
             "ultracart_get_customers": ("List customers by filter", "RIO", True, False),
             "ultracart_get_customers_by_query": ("Search customers by query", "RIO", True, False),
             "ultracart_get_customer": ("Get a customer", "RIO", True, False),

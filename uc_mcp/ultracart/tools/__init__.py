@@ -7,9 +7,23 @@ generated from it, and tests iterate it. One module per toolset.
 from __future__ import annotations
 
 from ...core.toolspec import ToolSpec
-from . import admin, customers, email_lists, email_verification, guarded, store_credit, wishlist
+from . import (
+    admin,
+    count,
+    customers,
+    email_lists,
+    email_verification,
+    find,
+    guarded,
+    overview,
+    store_credit,
+    wishlist,
+)
 
 TOOLS: tuple[ToolSpec, ...] = (
+    *find.TOOLS,  # assist: answers support questions in one or two calls
+    *overview.TOOLS,
+    *count.TOOLS,
     *customers.TOOLS,
     *store_credit.TOOLS,
     *wishlist.TOOLS,
@@ -17,6 +31,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     *admin.TOOLS,
     *email_verification.TOOLS,
     *guarded.TOOLS,
+    *export.TOOLS,
 )
-TOOLSETS = ("customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
-DEFAULT_TOOLSETS = ("customers", "store_credit", "wishlist", "email_lists", "admin")
+TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
+DEFAULT_TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin")

@@ -37,7 +37,7 @@ EXPANDABLE = set(Expansion.__args__)  # type: ignore[attr-defined]
 DateText = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")]
 
 
-def _filter_field(name: str) -> Any:
+def filter_field(name: str) -> Any:
     # Typed without "| None" (the default None is never validated): 27 "anyOf [..., null]" would
     # double the schema a host puts in the model's context on every turn.
     if name.endswith(("_start", "_end")):
@@ -50,7 +50,7 @@ def _filter_field(name: str) -> Any:
 GetCustomersInput = create_model(
     "GetCustomersInput",
     __base__=PageInput,
-    **{name: _filter_field(name) for name in CustomerFilters.__annotations__},
+    **{name: filter_field(name) for name in CustomerFilters.__annotations__},
     since=(DateText | None, Field(None, description="Only customers created or modified since then.")),
 )
 

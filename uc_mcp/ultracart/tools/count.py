@@ -1,0 +1,215 @@
+"""``ultracart_count_customers``: how many customers match a filter, optionally broken down by
+country, state, signup year, pricing tier or tag — with as few API calls as the API allows.
+
+- The count is one call: a one-customer page's ``total_records``. When the API leaves it null (it
+  may; the sandbox's ``strict`` profile does whenever a filter is set), the matching customers are
+  walked and counted, 200 per call.
+- A breakdown by signup year is one call per year (a signup date range's ``total_records``) when
+  totals are known and that is cheaper than walking; every other breakdown needs the records, so
+  the matching customers are walked once (``_expand`` only what the dimensions need) and counted
+  here — one walk serves every dimension asked for.
+- ``max_calls`` bounds all of it. When it runs out the answer is partial, and says how much of the
+  set it covers and how to get the rest. ``how`` lists how each number was computed.
+
+Assumptions: a customer's country and state are those of its primary address (default billing,
+else first billing, else shipping — the same rule as the list view); a customer with several tags
+or pricing tiers is counted under each, one with none under ``(none)``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from pydantic import Field, create_model
+
+from ...core.toolspec import ToolContext, ToolSpec
+from ..api import CustomerFilters
+from ..views import customer_view
+from .assist import PAGE, BudgetSpent, CallBudget, MaxCalls
+from .common import ObjectResult, StrictInput, mark
+from .customers import filter_field
+
+Dimension = Literal["country", "state", "signup_year", "pricing_tier", "tag"]
+TOP_VALUES: Final = 25
+_EXPANSIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "country": ("billing", "shipping"),
+    "state": ("billing", "shipping"),
+    "signup_year": (),
+    "pricing_tier": ("pricing_tiers",),
+    "tag": ("tags",),
+}
+
+CountCustomersInput = create_model(
+    "CountCustomersInput",
+    __base__=StrictInput,
+    **{name: filter_field(name) for name in CustomerFilters.__annotations__},
+    by=(
+        list[Dimension] | None,
+        Field(None, max_length=2, description="Break the count down by up to two of these."),
+    ),
+    max_calls=(int, MaxCalls),
+)
+
+
+class CountResult(ObjectResult):
+    total: int | None = Field(description="Customers matching the filter; null when the walk could not finish.")
+    at_least: int | None = Field(None, description="When total is unknown: customers counted before max_calls ran out.")
+    by: dict[str, Any] | None = Field(None, description="Per dimension: [value, count] pairs, largest first.")
+    how: list[str] = Field(description="How each number was computed.")
+    api_calls: int
+    complete: bool
+
+
+def _filters(request: Any) -> dict[str, Any]:
+    return {
+        name: getattr(request, name) for name in CustomerFilters.__annotations__ if getattr(request, name) is not None
+    }
+
+
+def _values(customer: Mapping[str, Any], dimension: str) -> list[str]:
+    if dimension in ("country", "state"):
+        value = customer_view(customer).get("country" if dimension == "country" else "state")
+        return [str(value) if value else "(none)"]
+    if dimension == "signup_year":
+        signup = customer.get("signup_dts")
+        return [signup[:4] if isinstance(signup, str) and len(signup) >= 4 else "(none)"]
+    key, inner = ("pricing_tiers", "name") if dimension == "pricing_tier" else ("tags", "tag_value")
+    entries = [str(entry.get(inner)) for entry in customer.get(key) or [] if isinstance(entry, Mapping)]
+    return entries or ["(none)"]
+
+
+def _ranked(counter: Counter[str], dimension: str) -> list[Any]:
+    if dimension == "signup_year":  # a time series reads in order
+        return [[value, count] for value, count in sorted(counter.items())]
+    pairs: list[Any] = [[value, count] for value, count in counter.most_common(TOP_VALUES)]
+    rest = sum(counter.values()) - sum(count for _, count in pairs)
+    if rest:
+        pairs.append([f"({len(counter) - TOP_VALUES} other values)", rest])
+    return pairs
+
+
+async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
+    filters = _filters(request)
+    dimensions: list[str] = list(dict.fromkeys(request.by or []))
+    budget = CallBudget(request.max_calls)
+    how: list[str] = []
+    result: dict[str, Any] = {"total": None}
+    complete = True
+    try:
+        first = await budget.call("count", lambda: ctx.api.customer_page(0, 1, **filters))
+        total = first.total
+        if total is not None:
+            result["total"] = total
+            how.append("total: the API's total_records for the filter (1 call)")
+        scan_needed = total is None or any(d != "signup_year" for d in dimensions)
+        if dimensions == ["signup_year"] and total is not None:
+            years = datetime.now(UTC).year - 1995 + 1  # one call per year since UltraCart began (assumed floor)
+            scan_needed = -(-total // PAGE) < years
+            if not scan_needed:
+                result["by"] = {"signup_year": await _years_by_totals(ctx, budget, filters, how)}
+        if scan_needed and (dimensions or total is None):
+            await _walk(ctx, budget, filters, dimensions, result, how)
+    except BudgetSpent:
+        complete = False
+        if "_seen" in result:
+            how.append(f"read {result['_seen']} matching customers before max_calls ran out")
+    if not complete or result.get("total") is None:
+        complete = False
+        seen = result.pop("_seen", None)
+        if result.get("total") is None and seen is not None:
+            result["at_least"] = seen
+    result.pop("_seen", None)
+    notice = None
+    if not complete:
+        notice = (
+            f"Partial: max_calls={request.max_calls} ran out before every matching customer was seen, so the "
+            "numbers cover only part of the set. Call again with a higher max_calls (each call reads 200 "
+            "customers) or a narrower filter."
+        )
+    payload = {**result, "how": how, "api_calls": budget.used, "complete": complete}
+    if notice:
+        payload["notice"] = notice
+    return mark(ctx, payload)
+
+
+async def _years_by_totals(ctx: ToolContext, budget: CallBudget, filters: dict[str, Any], how: list[str]) -> list[Any]:
+    """Signup years from date-range totals: the earliest signup first, then one call per year."""
+    oldest = await budget.call("oldest signup", lambda: ctx.api.customer_page(0, 1, sort=["+signup_dts"], **filters))
+    if not oldest.items or not isinstance(oldest.items[0].get("signup_dts"), str):
+        return []
+    start = int(oldest.items[0]["signup_dts"][:4])
+    counter: Counter[str] = Counter()
+    for year in range(start, datetime.now(UTC).year + 1):
+        window = {**filters, "signup_dts_start": f"{year}-01-01", "signup_dts_end": f"{year}-12-31T23:59:59"}
+        page = await budget.call(f"signup {year}", lambda window=window: ctx.api.customer_page(0, 1, **window))  # type: ignore[misc]
+        if page.total is None:
+            raise BudgetSpent("per-year totals unavailable")
+        if page.total:
+            counter[str(year)] = page.total
+    how.append(f"by signup_year: one total_records call per year {start}-{datetime.now(UTC).year}")
+    return sorted(([year, count] for year, count in counter.items()), key=lambda pair: pair[0])
+
+
+async def _walk(
+    ctx: ToolContext,
+    budget: CallBudget,
+    filters: dict[str, Any],
+    dimensions: list[str],
+    result: dict[str, Any],
+    how: list[str],
+) -> None:
+    """Read every matching customer once, counting and grouping here."""
+    expand = sorted({name for dimension in dimensions for name in _EXPANSIONS[dimension]})
+    counters: dict[str, Counter[str]] = {dimension: Counter() for dimension in dimensions}
+    offset, seen, pages = 0, 0, 0
+    try:
+        while True:
+            page = await budget.call(
+                "walk",
+                lambda offset=offset: ctx.api.customer_page(offset, PAGE, expand=expand or None, **filters),  # type: ignore[misc]
+            )
+            pages += 1
+            seen += len(page.items)
+            for customer in page.items:
+                for dimension in dimensions:
+                    counters[dimension].update(_values(customer, dimension))
+            if not page.more or not page.items:
+                break
+            offset = page.next_offset if page.next_offset is not None else offset + len(page.items)
+    finally:
+        result["_seen"] = seen
+        if dimensions:
+            result["by"] = {dimension: _ranked(counter, dimension) for dimension, counter in counters.items()}
+    if result.get("total") is None:
+        result["total"] = seen
+        how.append(f"total: counted by reading all {seen} matching customers ({_calls(pages)}; the API gave no total)")
+    if dimensions:
+        how.append(f"by {', '.join(dimensions)}: counted from all {seen} matching customers ({_calls(pages)})")
+
+
+def _calls(count: int) -> str:
+    return f"{count} call" if count == 1 else f"{count} calls"
+
+
+TOOLS = (
+    ToolSpec(
+        name="ultracart_count_customers",
+        title="Count customers",
+        description=(
+            "Count customers matching filters (the same filters as ultracart_get_customers), optionally broken "
+            "down by country, state, signup_year, pricing_tier or tag. Uses the API's totals when it gives them, "
+            "else reads the matching customers (200 per call). At most max_calls API calls; a partial answer "
+            "says so. how explains each number."
+        ),
+        toolset="assist",
+        input_model=CountCustomersInput,
+        output_model=CountResult,
+        handler=count_customers,
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+    ),
+)
