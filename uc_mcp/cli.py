@@ -271,6 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("arguments", nargs="?", help="JSON object of arguments")
     call.add_argument("--confirm", action="store_true", help="your yes for a guarded tool: preview and execute")
     _server_options(call)
+    config = commands.add_parser("config", help="print the block an MCP host needs to start this install")
+    config.add_argument("host", choices=("claude-desktop", "cursor", "vscode", "claude-code"))
+    config.add_argument("--sandbox", action="store_true", help="run on the embedded sandbox (demo data)")
+    config.add_argument(
+        "--include-secrets", action="store_true", help="inline the credentials set here (default: placeholders)"
+    )
+    doctor = commands.add_parser("doctor", help="check configuration, credentials, API access and the audit log")
+    doctor.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    doctor.add_argument("--offline", action="store_true", help="skip the one API call")
     audit = commands.add_parser("audit", help="print the audit log of writes and confirmations")
     audit.add_argument("--since", help="only records since: a duration (30m, 2h, 7d) or an ISO date/time")
     audit.add_argument("--tool", help="only tools whose name contains this (e.g. store_credit)")
@@ -291,6 +300,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_schemas(args)
     if args.command == "audit":
         return _run_audit(args)
+    if args.command == "config":
+        from .host_config import host_block
+
+        print(host_block(args.host, args.sandbox, args.include_secrets))
+        return 0
+    if args.command == "doctor":
+        from .doctor import run
+
+        configure_logging(args.verbose)
+        return run(args.transport, network=not args.offline)
     if args.command != "serve":
         configure_logging(args.verbose)
     return handlers[args.command](args)

@@ -80,6 +80,8 @@ class CallStats:
     requests: int = 0
     retries: int = 0
     by_operation: dict[str, int] = field(default_factory=dict)
+    # The last response's rate-limit and provider headers (``uc-mcp doctor`` shows them).
+    last_headers: dict[str, str] = field(default_factory=dict)
 
 
 class HttpCore:
@@ -171,6 +173,11 @@ class HttpCore:
                 return NetworkError(self._describe(exc), operation=operation), None
             return OutcomeUnknown(self._describe(exc), check=check, operation=operation), None
         status = response.status_code
+        self.stats.last_headers = {
+            name.lower(): value
+            for name, value in response.headers.items()
+            if "rate" in name.lower() or name.lower().startswith("x-ultracart") or name.lower() == "retry-after"
+        }
         if status == 429:
             limiter.on_rate_limited()
             return RateLimited(self._message(response), operation=operation, status=status), _retry_after(response)
