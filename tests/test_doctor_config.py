@@ -79,7 +79,7 @@ def test_config_uses_placeholders_unless_asked(
     _, out = run(capsys, "config", "vscode", "--include-secrets")
     assert json.loads(out)["servers"]["uc-mcp"]["env"]["ULTRACART_API_KEY"] == KEY
     _, out = run(capsys, "config", "claude-code", "--sandbox")
-    assert out.startswith("claude mcp add uc-mcp --env UC_MCP_BACKEND=sandbox") and " -- " in out
+    assert out.startswith("claude mcp add uc-mcp --env ") and "--env UC_MCP_BACKEND=sandbox" in out and " -- " in out
 
 
 @pytest.mark.anyio
