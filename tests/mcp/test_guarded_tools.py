@@ -297,9 +297,9 @@ async def test_the_single_use_key_sees_the_sdks_request_state(
     seen: list[object] = []
     real = claim_execution
 
-    def spy(confirmations: Confirmations, tool: str, arguments: dict[str, Any], ctx: Any) -> bool:
+    def spy(confirmations: Confirmations, tool: str, arguments: dict[str, Any], ctx: Any, tenant: str) -> bool:
         seen.append(getattr(ctx, "request_state", None))
-        return real(confirmations, tool, arguments, ctx)
+        return real(confirmations, tool, arguments, ctx, tenant)
 
     monkeypatch.setattr("uc_mcp.core.toolspec.claim_execution", spy)
     server = server_factory()

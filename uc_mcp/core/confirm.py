@@ -21,7 +21,9 @@ body treats that as "not asked" and takes the fallback, never as a yes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,7 +59,8 @@ class Guard:
 
 @dataclass(slots=True)
 class Confirmations:
-    """The server's confirmation state: token signer, single-use store, fallback policy, tenant."""
+    """The server's confirmation state: token signer, single-use store, fallback policy, and the
+    tenant of a single-store deployment (a multi-tenant server passes each call's own tenant)."""
 
     tokens: ConfirmationTokens
     fallback: Fallback
@@ -96,24 +99,56 @@ def was_refused(answer: Any) -> bool:
     return getattr(answer, "action", None) in ("decline", "cancel")
 
 
+# The sealed requestState of the call being handled (its digest). The SDK unseals the state before
+# handlers run, and the plaintext is the same for two separate calls with the same arguments and
+# question; the sealed form is unique per round and identical only when a round is resent.
+SEALED_ROUND: ContextVar[str | None] = ContextVar("uc_mcp_sealed_round", default=None)
+
+
+class SealedRoundMiddleware:
+    """Runs outside the SDK's request-state boundary and remembers the sealed state it unseals."""
+
+    async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        params = ctx.params if ctx.method == "tools/call" else None
+        wire = params.get("requestState") if isinstance(params, Mapping) else None
+        token = SEALED_ROUND.set(hashlib.sha256(wire.encode()).hexdigest() if isinstance(wire, str) else None)
+        try:
+            return await call_next(ctx)
+        finally:
+            SEALED_ROUND.reset(token)
+
+
+def install_round_tracking(server: Any) -> None:
+    """Put :class:`SealedRoundMiddleware` just outside the SDK's ``RequestStateBoundary``."""
+    chain = server.middleware
+    index = next((i for i, item in enumerate(chain) if type(item).__name__ == "RequestStateBoundary"), len(chain))
+    chain.insert(index, SealedRoundMiddleware())
+
+
 def claim_execution(
-    confirmations: Confirmations, tool: str, arguments: Mapping[str, Any], ctx: Context[Any, Any]
+    confirmations: Confirmations,
+    tool: str,
+    arguments: Mapping[str, Any],
+    ctx: Context[Any, Any],
+    tenant: str | None = None,
 ) -> bool:
     """True the first time this confirmed call executes; False for a resent final round."""
-    state = getattr(ctx, "request_state", None)
+    state = SEALED_ROUND.get() or getattr(ctx, "request_state", None)
     if not state:
         # Handshake-era elicitation is a live request inside this call: nothing can be resent, and
         # the same action confirmed again later is a new, deliberate action.
         return True
-    key = single_use_key(tool, canonical_arguments(arguments), str(state), confirmations.tenant)
+    key = single_use_key(tool, canonical_arguments(arguments), str(state), tenant or confirmations.tenant)
     expires = confirmations.tokens.now() + confirmations.tokens.ttl_seconds
     return confirmations.tokens.used.claim("elicited:" + key, expires)
 
 
-def redeem(confirmations: Confirmations, token: str, tool: str, arguments: Mapping[str, Any]) -> str | None:
+def redeem(
+    confirmations: Confirmations, token: str, tool: str, arguments: Mapping[str, Any], tenant: str | None = None
+) -> str | None:
     """None when the token lets this call execute, else the reason it does not."""
     try:
-        confirmations.tokens.redeem(token, tool, arguments, confirmations.tenant)
+        confirmations.tokens.redeem(token, tool, arguments, tenant or confirmations.tenant)
     except InvalidToken as refusal:
         return str(refusal)
     return None

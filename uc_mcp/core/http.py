@@ -12,7 +12,10 @@ Retry rules (DESIGN.md "Safety of writes under faults"):
 - a non-idempotent write retries only when the request provably never reached the server
   (the connection was never made, the pool never sent it, or the server answered 429 —
   UltraCart rejects before doing anything); after any other failure it raises
-  ``OutcomeUnknown`` saying how to check, because repeating it could apply it twice.
+  ``OutcomeUnknown`` saying how to check, because repeating it could apply it twice;
+- an idempotent write (PUT, DELETE, an idempotent POST) that gives up after an attempt that may
+  have reached the server (a timeout or reset, a 5xx, an unreadable answer) raises
+  ``OutcomeUnknown`` too: it may have been applied, and a plain error would say it was not.
 
 A library such as tenacity would supply only the loop: the decision needs the failure's stage
 and the operation's idempotency, and the wait needs ``Retry-After`` and the shared limiter.
@@ -112,12 +115,16 @@ class HttpCore:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         check: str = "look the record up before trying again",
+        write: bool | None = None,
     ) -> Any:
         """Send one API request with retries; return the parsed JSON (None for an empty answer).
 
         ``check`` tells the model how to find out whether a write happened when its outcome
-        is unknown.
+        is unknown. ``write`` says whether the request changes anything (default: every method
+        but GET and HEAD; pass False for a read-only POST query).
         """
+        writes = method not in ("GET", "HEAD") if write is None else write
+        maybe_applied = False  # an attempt may have reached the server and done the work
         retry = self.options.retry
         deadline = time.monotonic() + retry.total_timeout
         content = None if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -125,19 +132,20 @@ class HttpCore:
         attempt = 0
         while True:
             attempt += 1
-            outcome, retry_after = await self._attempt(
+            outcome, retry_after, reached = await self._attempt(
                 method, path, operation, idempotent, params, content, headers, check
             )
             if isinstance(outcome, _Success):
                 return outcome.value
             error = outcome
+            maybe_applied = maybe_applied or reached
             if not error.retryable:
                 raise error
             if not isinstance(error, RateLimited) and attempt >= retry.max_attempts:
-                raise error
+                raise _give_up(error, writes and maybe_applied, check)
             delay = retry_after if retry_after is not None else self._backoff(attempt, error)
             if time.monotonic() + delay >= deadline:
-                raise error
+                raise _give_up(error, writes and maybe_applied, check)
             self.stats.retries += 1
             log.info("%s: retrying after %s (attempt %d, %.2fs)", operation, error.kind, attempt, delay)
             if delay > 0:
@@ -159,7 +167,9 @@ class HttpCore:
         content: bytes | None,
         headers: Mapping[str, str] | None,
         check: str,
-    ) -> tuple[ProviderError | _Success, float | None]:
+    ) -> tuple[ProviderError | _Success, float | None, bool]:
+        """One try: its outcome, the server's Retry-After, and whether a failure may have reached the
+        server and done the work (a timeout or reset after sending, a 5xx, an unreadable answer)."""
         limiter = self.options.limiter
         self.stats.requests += 1
         self.stats.by_operation[operation] = self.stats.by_operation.get(operation, 0) + 1
@@ -167,11 +177,11 @@ class HttpCore:
             async with limiter.slot():
                 response = await self._client.request(method, path, params=params, content=content, headers=headers)
         except NEVER_SENT as exc:
-            return NetworkError(self._describe(exc), operation=operation), None
+            return NetworkError(self._describe(exc), operation=operation), None, False
         except AMBIGUOUS as exc:
             if idempotent:
-                return NetworkError(self._describe(exc), operation=operation), None
-            return OutcomeUnknown(self._describe(exc), check=check, operation=operation), None
+                return NetworkError(self._describe(exc), operation=operation), None, True
+            return OutcomeUnknown(self._describe(exc), check=check, operation=operation), None, True
         status = response.status_code
         self.stats.last_headers = {
             name.lower(): value
@@ -180,25 +190,27 @@ class HttpCore:
         }
         if status == 429:
             limiter.on_rate_limited()
-            return RateLimited(self._message(response), operation=operation, status=status), _retry_after(response)
+            limited = RateLimited(self._message(response), operation=operation, status=status)
+            return limited, _retry_after(response), False
         if status >= 500 and not idempotent:
             return (
                 OutcomeUnknown(self._message(response), check=check, operation=operation, status=status),
                 None,
+                True,
             )
         if status >= 400:
             error = error_for_status(status)(self._message(response), operation=operation, status=status)
-            return error, _retry_after(response) if error.retryable else None
+            return error, _retry_after(response) if error.retryable else None, status >= 500
         limiter.on_success()
         if status == 204 or not response.content.strip():
-            return _Success(None), None
+            return _Success(None), None, False
         try:
-            return _Success(response.json()), None
+            return _Success(response.json()), None, False
         except ValueError:
             detail = "the answer was not valid JSON"
             if idempotent:
-                return InvalidResponse(detail, operation=operation, status=status), None
-            return OutcomeUnknown(detail, check=check, operation=operation, status=status), None
+                return InvalidResponse(detail, operation=operation, status=status), None, True
+            return OutcomeUnknown(detail, check=check, operation=operation, status=status), None, True
 
     def _describe(self, exc: Exception) -> str:
         text = str(exc) or type(exc).__name__
@@ -227,6 +239,13 @@ class HttpCore:
 @dataclass(frozen=True, slots=True)
 class _Success:
     value: Any
+
+
+def _give_up(error: ProviderError, maybe_applied: bool, check: str) -> ProviderError:
+    """What to raise when retries run out: "outcome unknown" when a write may have landed."""
+    if not maybe_applied:
+        return error
+    return OutcomeUnknown(error.detail, check=check, operation=error.operation, status=error.status)
 
 
 def _retry_after(response: httpx2.Response) -> float | None:

@@ -25,6 +25,10 @@ API_VERSION = "2017-03-01"
 Model = TypeVar("Model", bound=BaseModel)
 Expand = str | Sequence[str] | None
 DateLike = str | datetime | None
+# POSTs whose body is a query: they read, so running out of retries never makes their outcome unknown.
+READ_ONLY_POSTS = frozenset(
+    {"get_customers_by_query", "get_customers_for_data_tables", "search_customer_profile_values"}
+)
 
 
 class CustomerFilters(TypedDict, total=False):
@@ -133,6 +137,7 @@ class UltraCartApi:
             params=params,
             body=None if body is None else m.dump_body(body),
             check=check or "look the record up before trying again",
+            write=method != "GET" and operation not in READ_ONLY_POSTS,
         )
 
     # -- customers -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pydantic import Field
 from ...core.paging import Page
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
-from .common import ListResult, ObjectResult, PageInput, StrictInput, customer_list, fitted_payload, one_object
+from .common import ListResult, ObjectResult, PageInput, StrictInput, customer_list, fitted_payload, mark, one_object
 from .email_lists import NoInput
 
 
@@ -23,7 +23,9 @@ class LookupInput(StrictInput):
 
 
 class LookupResult(ObjectResult):
-    values: list[dict[str, Any]]
+    # Optional: an empty list is left out of a result (core/budget.py), and a required key would fail
+    # the host's outputSchema check when nothing matches.
+    values: list[dict[str, Any]] | None = Field(None, description="Matching tag values; absent when none match.")
 
 
 class DataTablesInput(StrictInput):
@@ -40,6 +42,8 @@ async def search_customer_profile_values(request: LookupInput, ctx: ToolContext)
         m.LookupRequest(matches=request.matches, max_hits=request.max_hits)
     )
     values = [v.model_dump(mode="json", exclude_none=True) for v in response.values or []]
+    if not values:
+        return mark(ctx, {"notice": "No tag value in use contains that text."})
     return fitted_payload(
         ctx, {"values": values}, key="values", hint="ask for fewer with max_hits or more specific matches"
     )

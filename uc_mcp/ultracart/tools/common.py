@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from decimal import Decimal
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -53,8 +65,34 @@ VIEW_EXPANSION = ("billing", "shipping", "tags")
 LIST_ID_FIELDS = ("customer_profile_oid", "email")
 
 
+# The fields the API sorts customers by (it refuses any other), with an optional direction.
+SORT_KEY = (
+    r"^[+-]?(customer_profile_oid|email|signup_dts|last_modified_dts|qb_class|qb_code|"
+    r"(billing|shipping)\.(first_name|last_name|company|city|state_region|postal_code|country_code))$"
+)
+
+
+NUMBER_TYPES = (int, float, Decimal)
+
+
+@cache
+def _numeric(model: type[BaseModel], name: str) -> bool:
+    """Whether field ``name`` of ``model`` takes a number (possibly optional) and never a boolean."""
+    annotation = model.model_fields[name].annotation
+    kinds = set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
+    return bool(kinds & set(NUMBER_TYPES)) and bool not in kinds
+
+
 class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON true/false is not a number, but pydantic's lax int reads true as 1 (limit=1, tier 1).
+        if isinstance(value, bool) and info.field_name is not None and _numeric(cls, info.field_name):
+            raise ValueError("expected a number, not true or false")
+        return value
 
 
 class WriteInput(StrictInput):
@@ -101,7 +139,7 @@ class PageInput(StrictInput):
         description="Return these fields per customer instead of the compact table, e.g. "
         '["email","billing.city","tags"]. Dotted paths reach into addresses.',
     )
-    sort: list[Annotated[str, Field(pattern=r"^[+-]?[a-z_]+(\.[a-z_]+)?$")]] | None = Field(
+    sort: list[Annotated[str, Field(pattern=SORT_KEY)]] | None = Field(
         None, max_length=5, description='Sort keys, "+" ascending or "-" descending, e.g. ["-signup_dts","+email"].'
     )
 

@@ -4,9 +4,10 @@ confirmation flow)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, create_model
+from pydantic import AfterValidator, Field, create_model
 
 from ...core.errors import BadRequest, NotFound
 from ...core.toolspec import ToolContext, ToolSpec
@@ -34,7 +35,24 @@ from .customer_write import (
 )
 
 EXPANDABLE = set(Expansion.__args__)  # type: ignore[attr-defined]
-DateText = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")]
+
+
+def _real_moment(value: str) -> str:
+    # The pattern admits impossible dates (2024-13-45, 0000-00-00) and times (T99:99); the API refuses them.
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            "expected a real ISO-8601 date or date-time, e.g. 2024-01-31 or 2024-01-31T09:00:00Z"
+        ) from None
+    return value
+
+
+DateText = Annotated[
+    str,
+    Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$"),
+    AfterValidator(_real_moment),
+]
 
 
 def filter_field(name: str) -> Any:
@@ -44,6 +62,9 @@ def filter_field(name: str) -> Any:
         return (DateText, Field(None, description="ISO-8601 date or date-time, inclusive."))
     if name == "pricing_tier_oid":
         return (int, Field(None, ge=1, le=2_147_483_647))
+    if name.endswith("_phone"):
+        # The API matches phones on their digits and refuses a filter without any.
+        return (str, Field(None, max_length=100, pattern="[0-9]"))
     return (str, Field(None, max_length=100))
 
 
@@ -73,7 +94,7 @@ class CustomerQueryInput(PageInput):
     billing_state: Annotated[str, Field(max_length=32)] | None = None
     billing_postal_code: Annotated[str, Field(max_length=20)] | None = None
     billing_country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
-    billing_day_phone: Annotated[str, Field(max_length=25)] | None = None
+    billing_day_phone: Annotated[str, Field(max_length=25, pattern="[0-9]")] | None = None
     shipping_city: Annotated[str, Field(max_length=32)] | None = None
     shipping_state: Annotated[str, Field(max_length=32)] | None = None
     shipping_country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
@@ -86,7 +107,9 @@ class CustomerQueryInput(PageInput):
 
 class GetCustomerInput(StrictInput):
     customer_profile_oid: CustomerOid
-    expand: list[Expansion] | None = Field(None, description="Sub-objects to include; default: addresses and tags.")
+    expand: list[Expansion] | None = Field(
+        None, max_length=15, description="Sub-objects to include; default: addresses and tags."
+    )
     fields: list[Annotated[str, Field(max_length=80)]] | None = Field(
         None, max_length=30, description="Only these fields."
     )
@@ -96,14 +119,18 @@ class GetCustomerByEmailInput(StrictInput):
     email: str = Field(
         min_length=3, max_length=100, pattern=r"^[^@\s/]+@[^@\s/]+$", description="The exact email address."
     )
-    expand: list[Expansion] | None = Field(None, description="Sub-objects to include; default: addresses and tags.")
+    expand: list[Expansion] | None = Field(
+        None, max_length=15, description="Sub-objects to include; default: addresses and tags."
+    )
     fields: list[Annotated[str, Field(max_length=80)]] | None = Field(
         None, max_length=30, description="Only these fields."
     )
 
 
 class CustomerResult(ObjectResult):
-    customer: dict[str, Any] = Field(description="The customer, as UltraCart returns it.")
+    # Optional: when fields=[...] matches nothing the record is empty, and an empty value is left out
+    # of a result (core/budget.py); the notice then names the unknown fields.
+    customer: dict[str, Any] | None = Field(None, description="The customer, as UltraCart returns it.")
 
 
 def _expansions(fields: list[str] | None, expand: Sequence[str] | None = None) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from ...core.confirm import Guard, Preview
+from ...core.errors import ProviderError
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
 from ..views import customer_view
@@ -179,6 +180,12 @@ async def execute_merge(request: MergeCustomerInput, ctx: ToolContext) -> dict[s
 # -- store credit and cashback -------------------------------------------------------------------
 
 
+def _check_days(vesting_days: int | None, expiration_days: int | None) -> None:
+    # The API refuses a ledger entry that expires before (or when) it vests.
+    if expiration_days and expiration_days <= (vesting_days or 0):
+        raise ValueError("expiration_days must be more than vesting_days (or 0: never expires)")
+
+
 class AddStoreCreditInput(WriteInput):
     customer_profile_oid: CustomerOid
     amount: Amount = Field(gt=0)
@@ -188,6 +195,11 @@ class AddStoreCreditInput(WriteInput):
     vesting_days: Days | None = Field(None, description="Days before it can be used (0: now).")
     expiration_days: Days | None = Field(None, description="Days until it expires (0: never).")
     confirm: Token | None = None
+
+    @model_validator(mode="after")
+    def _expires_after_vesting(self) -> AddStoreCreditInput:
+        _check_days(self.vesting_days, self.expiration_days)
+        return self
 
 
 async def preview_credit(request: AddStoreCreditInput, ctx: ToolContext) -> Preview:
@@ -216,7 +228,18 @@ async def execute_credit(request: AddStoreCreditInput, ctx: ToolContext) -> dict
     )
     # The ledger entry carries this call's request id, the one its audit records carry.
     await ctx.api.add_customer_store_credit(request.customer_profile_oid, body, request_id=ctx.request_id)
-    available = await _available(ctx, request.customer_profile_oid)
+    try:
+        available = await _available(ctx, request.customer_profile_oid)
+    except ProviderError:
+        # The credit is in: a failed read afterwards must not look like a failed credit (a retry
+        # would credit twice).
+        return mark(
+            ctx,
+            {
+                "added": float(request.amount),
+                "notice": "The credit was added; the new balance could not be read. Do not add it again.",
+            },
+        )
     return mark(ctx, {"added": float(request.amount), "available_now": float(available)})
 
 
@@ -228,6 +251,11 @@ class AdjustCashbackInput(WriteInput):
     vesting_days: Days | None = None
     expiration_days: Days | None = None
     confirm: Token | None = None
+
+    @model_validator(mode="after")
+    def _expires_after_vesting(self) -> AdjustCashbackInput:
+        _check_days(self.vesting_days, self.expiration_days)
+        return self
 
 
 async def preview_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> Preview:
@@ -271,7 +299,11 @@ async def execute_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> di
 class MagicLinkInput(WriteInput):
     customer_profile_oid: CustomerOid
     storefront_host_name: str = Field(
-        min_length=4, max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,63}$", description="e.g. shop.example.com"
+        min_length=4,
+        max_length=253,
+        # Dot-separated labels of letters, digits and inner hyphens (the API refuses "..x.com", "-a.com").
+        pattern=r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$",
+        description="e.g. shop.example.com",
     )
     confirm: Token | None = None
 
