@@ -61,7 +61,13 @@ class Settings(BaseSettings):
     reveal_tokens: bool = Field(False, validation_alias=_env("UC_MCP_REVEAL_TOKENS"))
     redact: CommaList = Field(default_factory=list, validation_alias=_env("UC_MCP_REDACT"))
     http_token: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_HTTP_TOKEN"))
+    http_tokens: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_HTTP_TOKENS"))
+    allowed_hosts: CommaList = Field(default_factory=list, validation_alias=_env("UC_MCP_ALLOWED_HOSTS"))
+    allowed_origins: CommaList = Field(default_factory=list, validation_alias=_env("UC_MCP_ALLOWED_ORIGINS"))
+    multi_tenant: bool = Field(False, validation_alias=_env("UC_MCP_MULTI_TENANT"))
+    request_state_secret: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_REQUEST_STATE_SECRET"))
     redis_url: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_REDIS_URL"))
+    export_dir: Path | None = Field(None, validation_alias=_env("UC_MCP_EXPORT_DIR"))
 
     # Embedded sandbox
     sandbox_db: Path | None = Field(None, validation_alias=_env("UC_MCP_SANDBOX_DB"))
@@ -70,7 +76,7 @@ class Settings(BaseSettings):
     sandbox_api_key: SecretStr = Field(SecretStr("sandbox-key"), validation_alias=_env("UC_MCP_SANDBOX_API_KEY"))
     sandbox_profile: Literal["default", "strict"] = Field("default", validation_alias=_env("UC_MCP_SANDBOX_PROFILE"))
 
-    @field_validator("toolsets", "redact", mode="before")
+    @field_validator("toolsets", "redact", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -57,6 +57,9 @@ VALID_CALLS: dict[str, dict[str, Any]] = {
     "ultracart_get_customer_editor_values": {},
     "ultracart_search_customer_profile_values": {"matches": "vip", "max_hits": 5},
     "ultracart_get_customers_for_data_tables": {},
+    "ultracart_find_customers": {"query": "smith", "limit": 3},
+    "ultracart_customer_overview": {"email": JANE_EMAIL},
+    "ultracart_count_customers": {"billing_state": "TX", "by": ["tag"]},
 }
 
 
@@ -179,6 +182,39 @@ async def test_read_tools_as_a_host_lists_them(client: Client) -> None:
     ]
     assert listing == snapshot(
         [
+            {
+                "name": "ultracart_find_customers",
+                "title": "Find customers",
+                "annotations": {
+                    "title": "Find customers",
+                    "readOnlyHint": True,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
+            {
+                "name": "ultracart_customer_overview",
+                "title": "Customer overview",
+                "annotations": {
+                    "title": "Customer overview",
+                    "readOnlyHint": True,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
+            {
+                "name": "ultracart_count_customers",
+                "title": "Count customers",
+                "annotations": {
+                    "title": "Count customers",
+                    "readOnlyHint": True,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
             {
                 "name": "ultracart_get_customers",
                 "title": "List customers by filter",
@@ -621,6 +657,12 @@ BAD_ARGUMENTS = [
     ("ultracart_search_customer_profile_values", {"matches": ""}, "matches", None),
     ("ultracart_search_customer_profile_values", {"matches": "vip", "max_hits": 1000}, "max_hits", "1000"),
     ("ultracart_get_customers_for_data_tables", {"offset": "ten-canary"}, "offset", "canary"),
+    ("ultracart_find_customers", {"query": "x" * 101 + "canary"}, "query", "canary"),
+    ("ultracart_find_customers", {"query": "jane", "max_calls": 5000}, "max_calls", "5000"),
+    ("ultracart_customer_overview", {"customer_profile_oid": "x-canary"}, "customer_profile_oid", "canary"),
+    ("ultracart_customer_overview", {"email": "canary-not-an-email"}, "email", "canary"),
+    ("ultracart_count_customers", {"by": ["shoe_size-canary"]}, "by", "canary"),
+    ("ultracart_count_customers", {"by": ["tag", "state", "country"]}, "by", None),
 ]
 
 

@@ -13,6 +13,7 @@ from . import (
     customers,
     email_lists,
     email_verification,
+    export,
     find,
     guarded,
     overview,
@@ -24,6 +25,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     *find.TOOLS,  # assist: answers support questions in one or two calls
     *overview.TOOLS,
     *count.TOOLS,
+    *export.TOOLS,
     *customers.TOOLS,
     *store_credit.TOOLS,
     *wishlist.TOOLS,
@@ -31,7 +33,6 @@ TOOLS: tuple[ToolSpec, ...] = (
     *admin.TOOLS,
     *email_verification.TOOLS,
     *guarded.TOOLS,
-    *export.TOOLS,
 )
 TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
 DEFAULT_TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin")

@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 
 from pydantic import Field, create_model
 
+from ...core.budget import estimate_tokens
 from ...core.toolspec import ToolContext, ToolSpec
 from ..api import CustomerFilters
 from ..views import customer_view
@@ -55,7 +56,9 @@ CountCustomersInput = create_model(
 
 
 class CountResult(ObjectResult):
-    total: int | None = Field(description="Customers matching the filter; null when the walk could not finish.")
+    # Not required: a null total is left out of the result (``budget.result_json``), and a result
+    # without it must still match this schema.
+    total: int | None = Field(None, description="Customers matching the filter; absent when the walk could not finish.")
     at_least: int | None = Field(None, description="When total is unknown: customers counted before max_calls ran out.")
     by: dict[str, Any] | None = Field(None, description="Per dimension: [value, count] pairs, largest first.")
     how: list[str] = Field(description="How each number was computed.")
@@ -81,14 +84,34 @@ def _values(customer: Mapping[str, Any], dimension: str) -> list[str]:
     return entries or ["(none)"]
 
 
-def _ranked(counter: Counter[str], dimension: str) -> list[Any]:
-    if dimension == "signup_year":  # a time series reads in order
-        return [[value, count] for value, count in sorted(counter.items())]
-    pairs: list[Any] = [[value, count] for value, count in counter.most_common(TOP_VALUES)]
+def _ranked(counter: Counter[str], dimension: str, top: int = TOP_VALUES) -> list[Any]:
+    if dimension == "signup_year":  # a time series reads in order: the latest ``top`` years
+        years = sorted(counter.items())
+        pairs: list[Any] = [[value, count] for value, count in years[-top:]]
+        if len(years) > top:
+            pairs.insert(0, [f"({len(years) - top} earlier years)", sum(count for _, count in years[:-top])])
+        return pairs
+    pairs = [[value, count] for value, count in counter.most_common(top)]
     rest = sum(counter.values()) - sum(count for _, count in pairs)
     if rest:
-        pairs.append([f"({len(counter) - TOP_VALUES} other values)", rest])
+        pairs.append([f"({len(counter) - top} other values)", rest])
     return pairs
+
+
+def _fit_by(payload: dict[str, Any], counters: dict[str, Counter[str]], max_tokens: int) -> str | None:
+    """Put the breakdown in ``payload``, with fewer values per dimension until it fits ``max_tokens``
+    (the payload's other notice and this one's included); returns what was cut, if anything."""
+    reserve = 60 + estimate_tokens(payload.get("notice") or "")  # this notice, "sandbox", the separator
+    for top in (TOP_VALUES, 10, 5, 3, 1):
+        payload["by"] = {dimension: _ranked(counter, dimension, top) for dimension, counter in counters.items()}
+        if estimate_tokens(payload) + reserve <= max_tokens:
+            break
+    if top == TOP_VALUES or all(len(counter) <= top for counter in counters.values()):
+        return None
+    return (
+        f"by shows the {top} largest values per dimension (latest years for signup_year) to fit the result "
+        "budget; count one value exactly with its filter (e.g. billing_state)."
+    )
 
 
 async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
@@ -109,7 +132,11 @@ async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
             years = datetime.now(UTC).year - 1995 + 1  # one call per year since UltraCart began (assumed floor)
             scan_needed = -(-total // PAGE) < years
             if not scan_needed:
-                result["by"] = {"signup_year": await _years_by_totals(ctx, budget, filters, how)}
+                by_year = await _years_by_totals(ctx, budget, filters, how)
+                if by_year is None:  # the API gave no per-year totals: count them by walking
+                    scan_needed = True
+                else:
+                    result["by"] = {"signup_year": by_year}
         if scan_needed and (dimensions or total is None):
             await _walk(ctx, budget, filters, dimensions, result, how)
     except BudgetSpent:
@@ -122,35 +149,41 @@ async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
         if result.get("total") is None and seen is not None:
             result["at_least"] = seen
     result.pop("_seen", None)
-    notice = None
+    counters = result.pop("by", None)
+    payload = {**result, "how": how, "api_calls": budget.used, "complete": complete}
     if not complete:
-        notice = (
+        payload["notice"] = (
             f"Partial: max_calls={request.max_calls} ran out before every matching customer was seen, so the "
             "numbers cover only part of the set. Call again with a higher max_calls (each call reads 200 "
             "customers) or a narrower filter."
         )
-    payload = {**result, "how": how, "api_calls": budget.used, "complete": complete}
-    if notice:
-        payload["notice"] = notice
+    if counters is not None:
+        cut = _fit_by(payload, counters, ctx.max_tokens)
+        if cut:
+            payload["notice"] = " ".join(filter(None, (payload.get("notice"), cut)))
     return mark(ctx, payload)
 
 
-async def _years_by_totals(ctx: ToolContext, budget: CallBudget, filters: dict[str, Any], how: list[str]) -> list[Any]:
-    """Signup years from date-range totals: the earliest signup first, then one call per year."""
+async def _years_by_totals(
+    ctx: ToolContext, budget: CallBudget, filters: dict[str, Any], how: list[str]
+) -> Counter[str] | None:
+    """Signup years from date-range totals: the earliest signup first, then one call per year.
+    None when the API gives no total for a date range (it may omit totals for any filter)."""
     oldest = await budget.call("oldest signup", lambda: ctx.api.customer_page(0, 1, sort=["+signup_dts"], **filters))
     if not oldest.items or not isinstance(oldest.items[0].get("signup_dts"), str):
-        return []
+        return Counter()
     start = int(oldest.items[0]["signup_dts"][:4])
     counter: Counter[str] = Counter()
     for year in range(start, datetime.now(UTC).year + 1):
         window = {**filters, "signup_dts_start": f"{year}-01-01", "signup_dts_end": f"{year}-12-31T23:59:59"}
         page = await budget.call(f"signup {year}", lambda window=window: ctx.api.customer_page(0, 1, **window))  # type: ignore[misc]
         if page.total is None:
-            raise BudgetSpent("per-year totals unavailable")
+            how.append("by signup_year: the API gave no total for a date range; counting by reading instead")
+            return None
         if page.total:
             counter[str(year)] = page.total
     how.append(f"by signup_year: one total_records call per year {start}-{datetime.now(UTC).year}")
-    return sorted(([year, count] for year, count in counter.items()), key=lambda pair: pair[0])
+    return counter
 
 
 async def _walk(
@@ -182,7 +215,7 @@ async def _walk(
     finally:
         result["_seen"] = seen
         if dimensions:
-            result["by"] = {dimension: _ranked(counter, dimension) for dimension, counter in counters.items()}
+            result["by"] = counters  # ranked and fitted to the budget at the end
     if result.get("total") is None:
         result["total"] = seen
         how.append(f"total: counted by reading all {seen} matching customers ({_calls(pages)}; the API gave no total)")

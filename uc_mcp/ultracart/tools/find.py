@@ -3,10 +3,11 @@ fragment, oid) → a ranked, budgeted list of customers with why each matched.
 
 How a query is answered, cheapest first, each step one API call within ``max_calls``:
 
-1. an oid (digits only) is read directly; an exact email is looked up by email;
-2. the API's filters narrow the candidates — email, billing last/first name, company, day phone —
-   chosen by what the query looks like (names are also sent capitalised: the real API may match
-   case-sensitively, as the sandbox's ``strict`` profile does);
+1. an oid (digits, no leading zero) is read directly; an exact email is looked up by email;
+2. the API's filters narrow the candidates — email, billing last/first name, company, the four
+   phone fields (billing/shipping, day/evening) — chosen by what the query looks like (names are
+   also sent capitalised: the real API may match case-sensitively, as the sandbox's ``strict``
+   profile does);
 3. when those find nothing and calls are left, pages of customers are scanned and matched here
    (case-insensitive; prefixes, substrings, phone endings) — the only way to find "phone ending
    4471" on an API that matches exactly. The result says how many were scanned and whether the
@@ -26,7 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from ...core.budget import fit_list
+from ...core.budget import MIN_MAX_TOKENS, estimate_tokens, fit_list, result_json, text_tokens
 from ...core.errors import NotFound
 from ...core.toolspec import ToolContext, ToolSpec
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
@@ -44,6 +45,9 @@ from .assist import (
 from .common import LIST_ID_FIELDS, ListResult, StrictInput, mark
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+FIT_NOTICE_ROOM = 50  # tokens: about what fit_list's notice of a cut takes
+# A phone may be on any of four address fields, and the API's filters cannot be OR-ed: one call each.
+PHONE_FILTERS = ("billing_day_phone", "billing_evening_phone", "shipping_day_phone", "shipping_evening_phone")
 
 
 class FindCustomersInput(StrictInput):
@@ -90,7 +94,8 @@ class Candidates:
 
 def interpret(query: str) -> str:
     text = query.strip()
-    if text.isdigit() and len(text) <= 10 and 0 < int(text) <= 2_147_483_647:
+    # An oid has no leading zero: "0143" is the end of a phone number, not customer 143.
+    if text.isdigit() and not text.startswith("0") and len(text) <= 10 and int(text) <= 2_147_483_647:
         return "oid"
     if "@" in text:
         return "email" if re.match(EMAIL_SHAPE, text) else "partial email"
@@ -110,7 +115,8 @@ def filter_steps(query: str, kind: str) -> list[tuple[str, dict[str, str]]]:
         return [("email filter", {"email": text})]
     if kind in ("phone", "oid"):
         # An oid that is no customer may be the end of a phone number.
-        return [("billing_day_phone filter", {"billing_day_phone": digits(text)})] if len(text) >= 4 else []
+        wanted = digits(text)
+        return [(f"{name} filter", {name: wanted}) for name in PHONE_FILTERS] if len(wanted) >= 4 else []
     steps: list[tuple[str, dict[str, str]]] = []
     if len(words) > 1:
         first, last = words[0], " ".join(words[1:])
@@ -158,24 +164,33 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
     except BudgetSpent as spent:
         complete = False
         how.append(f"stopped before {spent}: max_calls={request.max_calls} reached")
-    rows = [{**customer_view(customer), "matched": match.reason} for match, customer in candidates.ranked()]
-    rows = [row for row in rows if _in_scope(row, narrowing)][: request.limit]
-    result = fit_list(
+    matched = [{**customer_view(customer), "matched": match.reason} for match, customer in candidates.ranked()]
+    matched = [row for row in matched if _in_scope(row, narrowing)]
+    rows = matched[: request.limit]
+    extras = {"interpreted_as": kind, "how": how, "api_calls": budget.used, "complete": complete}
+    # The table gets what the rest of the result (with its longest notice) leaves of the budget, plus
+    # the room of fit_list's own notice of a cut, which ours replaces; the loop below makes sure.
+    longest = _notice(complete, 0, len(matched), request)
+    reserve = estimate_tokens({**extras, "notice": longest or "", "sandbox": True})
+    table = fit_list(
         rows,
-        total=None,
-        max_tokens=ctx.max_tokens - 120,
+        total=len(matched),
+        max_tokens=max(MIN_MAX_TOKENS, ctx.max_tokens - reserve + FIT_NOTICE_ROOM),
         detail_hint="call ultracart_get_customer with its customer_profile_oid",
         id_fields=LIST_ID_FIELDS,
         columns=(*COMPACT_CUSTOMER_FIELDS, "matched"),
     )
-    result["next_offset"] = None  # a ranked answer, not a page: narrow the query instead
-    notice = _notice(complete, rows, len(candidates.found), request)
-    if notice:
-        result["notice"] = " ".join(filter(None, (result.get("notice"), notice)))
-    return mark(
-        ctx,
-        {**result, "interpreted_as": kind, "how": how, "api_calls": budget.used, "complete": complete},
-    )
+    # A ranked answer, not a page: no next_offset, and fit_list's notice of a cut (which speaks of
+    # offsets and fields=[...], parameters this tool does not take) gives way to ours.
+    items: list[Any] = table["items"]
+    shortened = table.get("notice") if len(items) == len(rows) else None  # only long values trimmed
+    while True:
+        notice = " ".join(filter(None, (shortened, _notice(complete, len(items), len(matched), request))))
+        result = {**table, "items": items, "returned": len(items), "next_offset": None, "notice": notice or None}
+        result = mark(ctx, {**result, **extras})
+        if not items or text_tokens(result_json(result)) <= ctx.max_tokens:
+            return result
+        items = items[:-1]
 
 
 async def _direct(
@@ -231,16 +246,19 @@ def _in_scope(row: Mapping[str, Any], narrowing: Mapping[str, str]) -> bool:
     )
 
 
-def _notice(complete: bool, rows: list[dict[str, Any]], found: int, request: FindCustomersInput) -> str | None:
+def _notice(complete: bool, shown: int, matched: int, request: FindCustomersInput) -> str | None:
     parts = []
-    if found > request.limit:
-        parts.append(f"{found} customers matched; the best {request.limit} are shown (raise limit for more).")
+    if shown < matched:
+        why = "raise limit for more" if shown == request.limit else "to fit the result budget"
+        parts.append(f"Showing the best {shown} of {matched} matches ({why}).")
     if not complete:
         parts.append(
             f"The search stopped at max_calls={request.max_calls}, so matches may be missing: call again with a "
-            "higher max_calls, or narrow the query (full email, billing_state)."
+            "higher max_calls."
         )
-    if not rows and complete:
+    if parts:
+        parts.append("Or narrow the query (full email, billing_state).")
+    if not matched and complete:
         parts.append("No customer matched. Try part of the email, the last name alone, or the phone's last 4 digits.")
     return " ".join(parts) or None
 

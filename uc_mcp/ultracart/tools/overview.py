@@ -119,8 +119,9 @@ def _store_credit(credit: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def _wishlist(items: list[Mapping[str, Any]] | None) -> dict[str, Any] | None:
     if items is None:
         return None
-    # Priority 1 is the most wanted (assumed: UltraCart documents priority as an integer ranking).
-    ranked = sorted(items, key=lambda item: (item.get("priority") or 99, item.get("position") or 0))
+    # Highest priority first: UltraCart documents "3 being low priority and 5 is high priority".
+    # Items without one come last; ties keep the wishlist's own order (position).
+    ranked = sorted(items, key=lambda item: (-(item.get("priority") or 0), item.get("position") or 0))
     top = [
         {
             key: item[key]
@@ -167,8 +168,9 @@ async def customer_overview(request: OverviewInput, ctx: ToolContext) -> dict[st
     async with anyio.create_task_group() as group:
         group.start_soon(credit)
         group.start_soon(wishes)
+    person = identity(customer)
     body = {
-        "customer": identity(customer),
+        "customer": person,
         "orders": customer.get("orders_summary"),
         "loyalty": _loyalty(customer.get("loyalty")),
         "store_credit": parts.get("store_credit"),
@@ -180,7 +182,15 @@ async def customer_overview(request: OverviewInput, ctx: ToolContext) -> dict[st
             "wishlist": f"ultracart_get_customer_wish_list customer_profile_oid={oid}",
         },
     }
-    fitted = fit_object(body, max_tokens=ctx.max_tokens - 60, detail_hint="use the tools named in more")
+    # The customer part is left out last (the schema requires it); if even it does not fit, who
+    # the customer is still does. The hint names the tools itself: "more" may be left out too.
+    hint = (
+        "call ultracart_get_customer, ultracart_get_customer_store_credit or ultracart_get_customer_wish_list "
+        f"with customer_profile_oid={oid}"
+    )
+    fitted = fit_object(body, max_tokens=ctx.max_tokens - 60, detail_hint=hint, id_fields=("customer",))
+    if "customer" not in fitted:
+        fitted["customer"] = {key: person[key] for key in ("customer_profile_oid", "email")}
     if missing:
         fitted["notice"] = " ".join(filter(None, (fitted.get("notice"), "Not available: " + "; ".join(missing))))
     return mark(ctx, {**fitted, "api_calls": budget.used})
