@@ -374,7 +374,7 @@ def _build_guarded_tool(
                     "declined",
                 )
             if human_said_yes(answer):
-                if not claim_execution(confirmations, spec.name, signed, ctx):
+                if not claim_execution(confirmations, spec.name, signed, ctx, tool_ctx.tenant):
                     return result(
                         {"status": "executed", "notice": "Already executed for this confirmation; not repeated."},
                         "duplicate_round",
@@ -384,7 +384,7 @@ def _build_guarded_tool(
                 return refused(DENIED.format(tool=spec.name), "denied")
             token = getattr(validated, "confirm", None)
             if token:
-                refusal = redeem(confirmations, token, spec.name, signed)
+                refusal = redeem(confirmations, token, spec.name, signed, tool_ctx.tenant)
                 return refused(f"{spec.name}: {refusal}", "token_refused") if refusal else await execute("token")
             preview = await guard.preview(validated, tool_ctx)
             minutes = max(1, confirmations.tokens.ttl_seconds // 60)
@@ -393,7 +393,7 @@ def _build_guarded_tool(
                     "status": "confirmation_required",
                     "question": preview.question,
                     "preview": dict(preview.details),
-                    "confirm": confirmations.tokens.issue(spec.name, signed, confirmations.tenant),
+                    "confirm": confirmations.tokens.issue(spec.name, signed, tool_ctx.tenant),
                     "instructions": TOKEN_INSTRUCTIONS.format(tool=spec.name, minutes=minutes),
                 },
                 "previewed",
