@@ -116,21 +116,61 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .server import build_server
     from .ultracart.client import ConfigurationError
 
+    if args.transport == "http":
+        return _run_http(args)
+    from .server import build_server
+
     try:
-        server = build_server(_settings(args), "http" if args.transport == "http" else "stdio")
+        server = build_server(_settings(args), "stdio")
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
     configure_logging(args.verbose)  # MCPServer set up root logging at INFO; ours wins
-    if args.transport == "http":
-        import anyio
+    server.run("stdio")
+    return 0
 
-        anyio.run(lambda: server.run_streamable_http_async(host=args.host, port=args.port, stateless_http=True))
-    else:
-        server.run("stdio")
+
+def _run_http(args: argparse.Namespace) -> int:
+    """Streamable HTTP under uvicorn; with --workers N each worker builds the app from the
+    environment (uvicorn's factory), so command-line settings are passed on through it."""
+    import os
+
+    import uvicorn
+
+    from .http_app import create_app
+    from .ultracart.client import ConfigurationError
+
+    workers = max(1, args.workers)
+    try:
+        settings = _settings(args)
+        app = create_app(settings, host=args.host, workers=workers) if workers == 1 else None
+        if app is None:
+            from .http_app import check_startup
+
+            check_startup(settings, args.host, workers)
+    except (ConfigurationError, ValueError) as error:
+        print(f"uc-mcp: {error}", file=sys.stderr)
+        return 2
+    configure_logging(args.verbose)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,  # ours (stderr, redacted)
+        "timeout_graceful_shutdown": args.graceful_timeout,
+        "access_log": False,
+    }
+    if app is not None:
+        uvicorn.run(app, **options)
+        return 0
+    if getattr(args, "read_only", None):
+        os.environ["UC_MCP_READ_ONLY"] = "1"
+    if getattr(args, "toolsets", None):
+        os.environ["UC_MCP_TOOLSETS"] = args.toolsets
+    os.environ["UC_MCP_HTTP_BIND"] = args.host
+    os.environ["UC_MCP_HTTP_WORKERS"] = str(workers)
+    uvicorn.run("uc_mcp.http_app:worker_app", factory=True, workers=workers, **options)
     return 0
 
 
@@ -261,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="HTTP worker processes (more than 1 needs Redis)")
+    serve.add_argument(
+        "--graceful-timeout", type=float, default=30.0, help="seconds in-flight HTTP calls get to finish on shutdown"
+    )
     _server_options(serve)
     _sandbox_parser(commands)
     tools = commands.add_parser("tools", help="list the tools as a host sees them, with definition sizes")

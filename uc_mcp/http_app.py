@@ -29,7 +29,7 @@ from typing import Any, Final
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from .http_auth import (
     FULL,
@@ -263,9 +263,22 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", wor
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[Route("/healthz", health), Mount(MCP_PATH, app=gate)], lifespan=lifespan)
+    # The gate takes /mcp exactly as the MCP apps expect it (a Mount would strip the path).
+    app = Starlette(
+        routes=[Route("/healthz", health), Route(MCP_PATH, _Endpoint(gate), methods=None)], lifespan=lifespan
+    )
     app.state.runtime = runtime
     return app
+
+
+class _Endpoint:
+    """Lets Starlette route to a raw ASGI app without treating it as a request handler."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
 
 
 def worker_app() -> Starlette:

@@ -1,0 +1,261 @@
+"""``uc-mcp serve --transport http`` end to end: a real process on 127.0.0.1, the SDK's streamable
+HTTP client and raw requests.
+
+Covered: tokens required once configured (401 before any MCP code runs), scoped tokens (a
+read-only token neither lists nor calls a write tool), Host/Origin checks, JSON answers unless
+progress was asked for (then SSE, and the notifications arrive), the token's name as the audit
+actor, deny as the HTTP confirmation fallback, start-up refusals, and two tenants of one
+deployment that never see each other's customers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+import uvicorn
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Mount
+
+from tests.servers import free_port, wait_for_port
+from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
+
+pytestmark = pytest.mark.anyio
+SUPPORT = "support-seat-token-0123456789"
+AUTOMATION = "automation-token-abcdefghij"
+TOKENS = {"support": {"token": SUPPORT, "scope": "read-only"}, "automation": {"token": AUTOMATION, "scope": "full"}}
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+@contextmanager
+def http_server(env: dict[str, str], *args: str) -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "uc_mcp", "serve", "--transport", "http", "--port", str(port), *args]
+    base = {"PATH": os.environ["PATH"], "HOME": env.get("HOME", "/tmp")}
+    process = subprocess.Popen(command, env={**base, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("http")
+
+
+@pytest.fixture(scope="module")
+def url(state: Path) -> Iterator[str]:
+    env = {
+        "HOME": str(state),
+        "XDG_STATE_HOME": str(state / "xdg"),
+        "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_SANDBOX_DB": str(state / "sandbox.sqlite3"),
+        "UC_MCP_SANDBOX_CUSTOMERS": "30",
+        "UC_MCP_HTTP_TOKENS": json.dumps(TOKENS),
+        "UC_MCP_AUDIT_LOG": str(state / "audit.jsonl"),
+        "UC_MCP_EXPORT_DIR": str(state / "exports"),
+    }
+    with http_server(env) as address:
+        yield address
+
+
+@asynccontextmanager
+async def connect(url: str, token: str, **headers: str) -> AsyncIterator[Client]:
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}", **headers}, timeout=30) as http:
+        async with Client(streamable_http_client(url, http_client=http)) as client:
+            yield client
+
+
+def post(url: str, body: dict[str, Any], **headers: str) -> httpx2.Response:
+    return httpx2.post(url, json=body, headers={**HEADERS, **headers}, timeout=30)
+
+
+LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+
+
+def test_no_token_no_service(url: str) -> None:
+    for headers in ({}, {"Authorization": "Bearer wrong-token-0000000000"}, {"Authorization": SUPPORT}):
+        answer = post(url, LIST, **headers)
+        assert answer.status_code == 401, headers
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert "tools" not in answer.text
+
+
+def test_host_and_origin_are_checked(url: str) -> None:
+    auth = {"Authorization": f"Bearer {AUTOMATION}"}
+    assert post(url, LIST, Host="evil.example", **auth).status_code == 421
+    assert post(url, LIST, Origin="http://evil.example", **auth).status_code == 403
+    assert post(url, LIST, Origin=f"http://127.0.0.1:{url.split(':')[2].split('/')[0]}", **auth).status_code == 200
+
+
+async def test_scopes_decide_what_a_token_can_see_and_do(url: str) -> None:
+    async with connect(url, AUTOMATION) as client:
+        full = {tool.name for tool in (await client.list_tools()).tools}
+    async with connect(url, SUPPORT) as client:
+        support = {tool.name for tool in (await client.list_tools()).tools}
+        refused = await client.call_tool("ultracart_insert_customer", {"email": "x@example.com"})
+        found = await client.call_tool("ultracart_find_customers", {"query": "jane@example.com"})
+    assert "ultracart_insert_customer" in full and "ultracart_delete_customer" in full
+    assert "ultracart_find_customers" in support and not any("insert" in name or "delete" in name for name in support)
+    assert refused.is_error and "ultracart_insert_customer" in refused.content[0].text  # type: ignore[union-attr]
+    assert found.structured_content["items"][0][1] == "jane@example.com"  # type: ignore[index]
+
+
+async def test_writes_are_audited_under_the_tokens_name_and_deny_is_the_default(url: str, state: Path) -> None:
+    async with connect(url, AUTOMATION) as client:
+        inserted = await client.call_tool("ultracart_insert_customer", {"email": "http.audit@example.com"})
+        guarded = await client.call_tool("ultracart_delete_customer", {"customer_profile_oid": 100001})
+    assert not inserted.is_error
+    assert guarded.is_error and "UC_MCP_CONFIRM_FALLBACK=deny" in guarded.content[0].text  # type: ignore[union-attr]
+    records = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]  # noqa: ASYNC240
+    assert {record["actor"] for record in records} == {"token:automation"}
+    assert [record["event"] for record in records][-3:] == ["intent", "executed", "denied"]
+
+
+async def test_json_unless_progress_is_asked_and_then_progress_arrives(url: str) -> None:
+    auth = {"Authorization": f"Bearer {AUTOMATION}"}
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "ultracart_count_customers"}}
+    plain = post(url, {**call, "params": {**call["params"], "arguments": {}}}, **auth)
+    assert plain.headers["content-type"].startswith("application/json")
+    total = json.loads(plain.text)["result"]["structuredContent"]["total"]
+    assert total >= 30  # the seeded 30, plus what other tests in this module inserted
+    progress: list[tuple[float, float | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total))
+
+    async with connect(url, AUTOMATION) as client:
+        result = await client.call_tool(
+            "ultracart_export_customers", {"format": "jsonl"}, progress_callback=on_progress
+        )
+    assert not result.is_error, result.content
+    assert progress and progress[-1] == (total, total)
+    assert "path" not in result.structured_content and result.structured_content["resource_uri"]  # type: ignore[operator,index]
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "message"),
+    [
+        ({"UC_MCP_BACKEND": "sandbox"}, ("--host", "0.0.0.0"), "UC_MCP_HTTP_TOKEN"),
+        ({}, (), "UC_MCP_BACKEND=sandbox"),
+        ({"UC_MCP_BACKEND": "sandbox"}, ("--workers", "2"), "UC_MCP_REDIS_URL"),
+        ({"UC_MCP_BACKEND": "sandbox", "UC_MCP_HTTP_TOKEN": "short"}, (), "too short"),
+    ],
+)
+def test_unsafe_start_ups_are_refused(tmp_path: Path, env: dict[str, str], args: tuple[str, ...], message: str) -> None:
+    command = [sys.executable, "-m", "uc_mcp", "serve", "--transport", "http", "--port", str(free_port()), *args]
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "UC_MCP_SANDBOX_DB": str(tmp_path / "s.sqlite3")}
+    done = subprocess.run(command, env={**base, **env}, capture_output=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert message in done.stderr.decode()
+
+
+# -- two stores, one deployment --------------------------------------------------------------------
+
+
+class TwoStores:
+    """An UltraCart stand-in serving two stores, chosen by the API key, on a real socket."""
+
+    def __init__(self, root: Path) -> None:
+        self.stores = {
+            "store-a-key-0123456789": Sandbox(
+                SandboxOptions(db=root / "a.sqlite3", customers=20, seed=1, api_key="store-a-key-0123456789")
+            ),
+            "store-b-key-0123456789": Sandbox(
+                SandboxOptions(db=root / "b.sqlite3", customers=20, seed=2, api_key="store-b-key-0123456789")
+            ),
+        }
+
+        async def route(scope: Any, receive: Any, send: Any) -> None:
+            key = dict(scope["headers"]).get(b"x-ultracart-simple-key", b"").decode()
+            store = self.stores.get(key)
+            if store is None:
+                await JSONResponse({"error": {"user_message": "Invalid credentials"}}, status_code=401)(
+                    scope, receive, send
+                )
+                return
+            await store.asgi(scope, receive, send)
+
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(Starlette(routes=[Mount("/", app=route)]), host="127.0.0.1", port=self.port, log_config=None)
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        for store in self.stores.values():
+            store.close()
+
+
+async def test_two_tenants_never_see_each_others_customers(tmp_path: Path) -> None:
+    key_a, key_b = "store-a-key-0123456789", "store-b-key-0123456789"
+    with TwoStores(tmp_path) as upstream:
+        env = {
+            "HOME": str(tmp_path),
+            "XDG_STATE_HOME": str(tmp_path / "xdg"),
+            "UC_MCP_MULTI_TENANT": "1",
+            "ULTRACART_BASE_URL": f"{upstream}/rest/v2",
+            "UC_MCP_HTTP_TOKEN": AUTOMATION,
+            "UC_MCP_CONFIRM_FALLBACK": "token",
+            "UC_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+        }
+        with http_server(env) as url:
+            async with connect(url, AUTOMATION, **{"X-UltraCart-Simple-Key": key_a}) as store_a:
+                made = await store_a.call_tool("ultracart_insert_customer", {"email": "only.in.a@example.com"})
+                oid = made.structured_content["customer"]["customer_profile_oid"]  # type: ignore[index]
+                seen_by_a = await store_a.call_tool("ultracart_find_customers", {"query": "only.in.a@example.com"})
+                preview = await store_a.call_tool(
+                    "ultracart_add_customer_store_credit", {"customer_profile_oid": oid, "amount": 5}
+                )
+            async with connect(url, AUTOMATION, **{"X-UltraCart-Simple-Key": key_b}) as store_b:
+                seen_by_b = await store_b.call_tool("ultracart_find_customers", {"query": "only.in.a@example.com"})
+                token = preview.structured_content["confirm"]  # type: ignore[index]
+                replay = await store_b.call_tool(
+                    "ultracart_add_customer_store_credit", {"customer_profile_oid": oid, "amount": 5, "confirm": token}
+                )
+            missing = post(url, LIST, Authorization=f"Bearer {AUTOMATION}")
+        a_customers = upstream_count(tmp_path / "a.sqlite3", "only.in.a@example.com")
+        b_customers = upstream_count(tmp_path / "b.sqlite3", "only.in.a@example.com")
+    assert seen_by_a.structured_content["items"] and not seen_by_b.structured_content["items"]  # type: ignore[index]
+    assert replay.is_error  # a token confirmed for store A does nothing in store B
+    assert (a_customers, b_customers) == (1, 0)
+    assert missing.status_code == 401 and "X-UltraCart-Simple-Key" in missing.text
+    tenants = {json.loads(line)["tenant"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()}  # noqa: ASYNC240
+    assert len(tenants) == 2 and all(tenant.startswith("t-") for tenant in tenants)
+    assert key_a not in (tmp_path / "audit.jsonl").read_text()  # noqa: ASYNC240
+
+
+def upstream_count(db: Path, email: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM customer WHERE email_norm = ?", (email,)).fetchone()[0])
