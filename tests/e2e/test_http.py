@@ -81,9 +81,9 @@ def url(state: Path) -> Iterator[str]:
 
 @asynccontextmanager
 async def connect(url: str, token: str, **headers: str) -> AsyncIterator[Client]:
-    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}", **headers}, timeout=30) as http:
-        async with Client(streamable_http_client(url, http_client=http)) as client:
-            yield client
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}", **headers}, timeout=30)
+    async with http, Client(streamable_http_client(url, http_client=http)) as client:
+        yield client
 
 
 def post(url: str, body: dict[str, Any], **headers: str) -> httpx2.Response:
@@ -127,7 +127,7 @@ async def test_writes_are_audited_under_the_tokens_name_and_deny_is_the_default(
         guarded = await client.call_tool("ultracart_delete_customer", {"customer_profile_oid": 100001})
     assert not inserted.is_error
     assert guarded.is_error and "UC_MCP_CONFIRM_FALLBACK=deny" in guarded.content[0].text  # type: ignore[union-attr]
-    records = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]  # noqa: ASYNC240
+    records = [json.loads(line) for line in (state / "audit.jsonl").read_text().splitlines()]
     assert {record["actor"] for record in records} == {"token:automation"}
     assert [record["event"] for record in records][-3:] == ["intent", "executed", "denied"]
 
@@ -249,9 +249,9 @@ async def test_two_tenants_never_see_each_others_customers(tmp_path: Path) -> No
     assert replay.is_error  # a token confirmed for store A does nothing in store B
     assert (a_customers, b_customers) == (1, 0)
     assert missing.status_code == 401 and "X-UltraCart-Simple-Key" in missing.text
-    tenants = {json.loads(line)["tenant"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()}  # noqa: ASYNC240
+    tenants = {json.loads(line)["tenant"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()}
     assert len(tenants) == 2 and all(tenant.startswith("t-") for tenant in tenants)
-    assert key_a not in (tmp_path / "audit.jsonl").read_text()  # noqa: ASYNC240
+    assert key_a not in (tmp_path / "audit.jsonl").read_text()
 
 
 def upstream_count(db: Path, email: str) -> int:
