@@ -507,3 +507,10 @@ def test_fit_object_notice_key_does_not_clobber_a_record_field() -> None:
     result = fit_object(record, max_tokens=400)
     assert result["notice"] == "mine"
     assert "_budget_notice" in result
+
+
+def test_result_json_keeps_required_keys_even_when_empty() -> None:
+    from uc_mcp.core.budget import result_json
+
+    assert result_json({"lists": [], "notice": None, "other": []}) == "{}"
+    assert result_json({"lists": [], "notice": None, "other": []}, keep={"lists"}) == '{"lists":[]}'

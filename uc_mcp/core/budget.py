@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -130,17 +130,18 @@ def estimate_tokens(value: Any) -> int:
     return text_tokens(compact_json(value))
 
 
-def result_json(result: Mapping[str, Any]) -> str:
+def result_json(result: Mapping[str, Any], keep: Collection[str] = ()) -> str:
     """The compact JSON text of a tool result.
 
     Like ``compact_json`` except at the top level: ``next_offset`` and ``count`` are kept when null
     (null means "no next page" / "unknown", which the model must see) and ``items`` is kept when
-    empty. Nothing else null or empty survives.
+    empty, as is any key in ``keep`` (the output schema's required keys: an empty list is an answer,
+    and a missing required key fails the host's schema check). Nothing else null or empty survives.
     """
-    return _dumps(_result_body(result))
+    return _dumps(_result_body(result, keep))
 
 
-def _result_body(result: Mapping[str, Any]) -> dict[str, Any]:
+def _result_body(result: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for key, value in result.items():
         if value is None:
@@ -148,7 +149,7 @@ def _result_body(result: Mapping[str, Any]) -> dict[str, Any]:
                 body[key] = None
             continue
         pruned = prune(value)
-        if _is_empty(pruned) and key not in _KEEP_EMPTY:
+        if _is_empty(pruned) and key not in _KEEP_EMPTY and key not in keep:
             continue
         body[key] = pruned
     return body

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from mcp.server.elicitation import ElicitationResult
@@ -176,9 +177,17 @@ def error_result(message: str, redactor: Redactor = NO_MASKING) -> CallToolResul
     return CallToolResult(content=[TextContent(type="text", text=redactor.text(message))], is_error=True)
 
 
-def success_result(payload: Mapping[str, Any], redactor: Redactor = NO_MASKING) -> CallToolResult:
-    text = result_json(redactor.apply(payload))
+def success_result(
+    payload: Mapping[str, Any], redactor: Redactor = NO_MASKING, keep: Collection[str] = ()
+) -> CallToolResult:
+    text = result_json(redactor.apply(payload), keep)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
+
+
+@cache
+def required_keys(model: type[BaseModel]) -> frozenset[str]:
+    """The output schema's required keys: kept in a result even when empty."""
+    return frozenset(model.model_json_schema(mode="serialization").get("required", ()))
 
 
 def _present(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -235,7 +244,7 @@ async def _audited(
     warning = auditor.try_record("executed", outcome="executed", result=_result_ids(payload))
     if warning:
         payload["warning"] = warning
-    return success_result(payload, redactor)
+    return success_result(payload, redactor, required_keys(spec.output_model))
 
 
 def _result_ids(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -272,7 +281,8 @@ def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], To
 
         async def body() -> CallToolResult:
             if spec.read_only:
-                return success_result(await spec.handler(validated, tool_ctx), tool_ctx.redactor)
+                payload = await spec.handler(validated, tool_ctx)
+                return success_result(payload, tool_ctx.redactor, required_keys(spec.output_model))
             auditor = tool_ctx.auditor(spec.name, _arguments(validated))
             return await _audited(spec, auditor, lambda: spec.handler(validated, tool_ctx), tool_ctx.redactor)
 
@@ -359,7 +369,7 @@ def _build_guarded_tool(
                 payload["warning"] = warning
             if tool_ctx.backend == "sandbox":
                 payload["sandbox"] = True
-            return success_result(payload, redactor)
+            return success_result(payload, redactor, required_keys(spec.output_model))
 
         def refused(message: str, event: str) -> CallToolResult:
             return error_result(_with_warning(message, auditor.try_record(event, error=message)), redactor)
