@@ -82,7 +82,9 @@ def url(state: Path) -> Iterator[str]:
 @asynccontextmanager
 async def connect(url: str, token: str, **headers: str) -> AsyncIterator[Client]:
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}", **headers}, timeout=30)
-    async with http, Client(streamable_http_client(url, http_client=http)) as client:
+    # Stateless server: no session to terminate on close (and the server may be gone by then).
+    transport = streamable_http_client(url, http_client=http, terminate_on_close=False)
+    async with http, Client(transport) as client:
         yield client
 
 
@@ -259,3 +261,55 @@ def upstream_count(db: Path, email: str) -> int:
 
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM customer WHERE email_norm = ?", (email,)).fetchone()[0])
+
+
+async def test_shutdown_lets_an_in_flight_write_finish_and_audit_it(tmp_path: Path) -> None:
+    """SIGTERM while a write is in flight: the call completes, both audit records are written, the
+    process exits cleanly."""
+    import signal
+
+    import anyio
+
+    from tests.servers import sandbox_server
+
+    with sandbox_server(tmp_path / "slow.sqlite3", "--customers", "5", "--latency-ms", "1500") as upstream:
+        port = free_port()
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+            "XDG_STATE_HOME": str(tmp_path / "xdg"),
+            "ULTRACART_API_KEY": "sandbox-key",
+            "ULTRACART_BASE_URL": upstream,
+            "UC_MCP_HTTP_TOKEN": AUTOMATION,
+            "UC_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+        }
+        command = [sys.executable, "-m", "uc_mcp", "serve", "--transport", "http", "--port", str(port)]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: ASYNC220
+        try:
+            wait_for_port(port, process)
+            url = f"http://127.0.0.1:{port}/mcp"
+            call = {"name": "ultracart_insert_customer", "arguments": {"email": "late@example.com"}}
+            body = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": call}
+            answers: list[httpx2.Response] = []
+            # Raw JSON-RPC: the SDK client makes further requests of its own (schema look-ups),
+            # which would meet a server that has stopped listening — not what is tested here.
+            async with httpx2.AsyncClient(timeout=30) as http:
+
+                async def write() -> None:
+                    headers = {**HEADERS, "Authorization": f"Bearer {AUTOMATION}"}
+                    answers.append(await http.post(url, json=body, headers=headers))
+
+                async with anyio.create_task_group() as group:
+                    group.start_soon(write)
+                    await anyio.sleep(0.8)  # the insert is now waiting on the slow upstream
+                    process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert code in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after a graceful shutdown
+    result = answers[0].json()["result"]
+    assert not result.get("isError") and result["structuredContent"]["customer"]["email"] == "late@example.com"
+    events = [json.loads(line)["event"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert events == ["intent", "executed"]
