@@ -33,18 +33,25 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 
 @contextmanager
+def serving(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` until it listens on ``port``; terminate it (kill if it lingers) afterwards."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
 def sandbox_server(db: Path, *args: str) -> Iterator[str]:
     """Run ``uc-mcp sandbox`` on a free port; yields its base URL (``http://127.0.0.1:P/rest/v2``)."""
     port = free_port()
     command = [sys.executable, "-m", "uc_mcp", "sandbox", "--port", str(port), "--db", str(db), *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port, process)
+    with serving(command, port):
         yield f"http://127.0.0.1:{port}/rest/v2"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

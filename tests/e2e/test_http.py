@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
-from tests.servers import free_port, wait_for_port
+from tests.servers import free_port, serving, wait_for_port
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 
 pytestmark = pytest.mark.anyio
@@ -45,17 +45,8 @@ def http_server(env: dict[str, str], *args: str) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "uc_mcp", "serve", "--transport", "http", "--port", str(port), *args]
     base = {"PATH": os.environ["PATH"], "HOME": env.get("HOME", "/tmp")}
-    process = subprocess.Popen(command, env={**base, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port, process)
+    with serving(command, port, {**base, **env}):
         yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
