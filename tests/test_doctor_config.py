@@ -94,3 +94,14 @@ async def test_the_printed_block_starts_a_server(capsys: pytest.CaptureFixture[s
         found = await client.call_tool("ultracart_find_customers", {"query": "jane@example.com"})
     assert "ultracart_find_customers" in tools
     assert found.structured_content["items"][0][1] == "jane@example.com"  # type: ignore[index]
+
+
+def test_doctor_checks_redis_when_configured(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.servers import free_port
+
+    monkeypatch.setenv("UC_MCP_REDIS_URL", f"redis://:CANARY-redis-pw@127.0.0.1:{free_port()}/0")
+    code, out = run(capsys, "doctor", "--offline")
+    assert code == 1 and "FAIL  redis" in out
+    assert "CANARY-redis-pw" not in out

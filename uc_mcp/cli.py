@@ -148,8 +148,10 @@ def _run_http(args: argparse.Namespace) -> int:
         app = create_app(settings, host=args.host, workers=workers) if workers == 1 else None
         if app is None:
             from .http_app import check_startup
+            from .server import new_runtime
 
             check_startup(settings, args.host, workers)
+            new_runtime(settings, "http")  # refuse a bad configuration once, not in every worker
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2

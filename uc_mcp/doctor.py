@@ -124,6 +124,21 @@ def _files(settings: Settings, findings: list[Finding]) -> None:
         findings.append(Finding("ok", "audit log", f"{audit.path} is writable"))
 
 
+def _redis(settings: Settings, findings: list[Finding]) -> None:
+    if settings.redis_url is None:
+        return
+    from .core.shared_state import RedisUsedTokens
+
+    try:
+        store = RedisUsedTokens(settings.redis_url.get_secret_value())
+        store.claim("doctor:" + str(time.time()), time.time() + 5)
+        store.close()
+    except Exception as error:  # the message names host and port, never the password
+        findings.append(Finding("FAIL", "redis", f"not usable: {error}"))
+        return
+    findings.append(Finding("ok", "redis", "reachable; used tokens and pacing are shared"))
+
+
 def _safety(settings: Settings, transport: str, findings: list[Finding]) -> None:
     fallback = settings.confirm_fallback or ("token" if transport == "stdio" else "deny")
     findings.append(Finding("ok", "confirmation", f"elicitation first; fallback {fallback}"))
@@ -150,6 +165,7 @@ def diagnose(transport: Literal["stdio", "http"] = "stdio", *, network: bool = T
     if backend is not None and network:
         anyio.run(_api_call, settings, backend, findings)
     _files(settings, findings)
+    _redis(settings, findings)
     _safety(settings, transport, findings)
     return findings
 

@@ -63,7 +63,7 @@ class Runtime:
     def client(self) -> Any:
         if self.api is None:
             if self.backend == "sandbox":
-                from .ultracart.client import sandbox_api
+                from .ultracart.client import sandbox_api, shared_pace
                 from .ultracart.sandbox.filters import Profile
                 from .ultracart.sandbox.runtime import Sandbox, SandboxOptions
 
@@ -77,7 +77,9 @@ class Runtime:
                         profile=Profile(settings.sandbox_profile),
                     )
                 )
-                self.api = sandbox_api(self.sandbox, concurrency=4)
+                # Unpaced (no rate) unless the sandbox ever answers 429; the timeline is shared all the same.
+                pace = shared_pace(settings, settings.sandbox_api_key.get_secret_value())
+                self.api = sandbox_api(self.sandbox, concurrency=4, shared=pace)
             else:
                 from .ultracart.client import ultracart_api
 
@@ -120,12 +122,19 @@ def enabled_tools(settings: Settings, tools: tuple[ToolSpec, ...]) -> list[ToolS
 
 
 def build_confirmations(settings: Settings, transport: Literal["stdio", "http"]) -> Confirmations:
-    """Token signer and policy. Without UC_MCP_CONFIRM_SECRET the secret is random per process."""
-    from .core.confirm_token import ConfirmationTokens
+    """Token signer, single-use store and policy. Without UC_MCP_CONFIRM_SECRET the secret is random per
+    process; with UC_MCP_REDIS_URL used tokens and elicited single-use keys live in Redis, shared by
+    every replica (otherwise in this process's memory)."""
+    from .core.confirm_token import ConfirmationTokens, UsedTokenStore
 
     secret = settings.confirm_secret.get_secret_value().encode() if settings.confirm_secret else None
     fallback = settings.confirm_fallback or ("token" if transport == "stdio" else "deny")
-    return Confirmations(tokens=ConfirmationTokens(secret), fallback=fallback)
+    used: UsedTokenStore | None = None
+    if settings.redis_url is not None:
+        from .core.shared_state import RedisUsedTokens
+
+        used = RedisUsedTokens(settings.redis_url.get_secret_value())
+    return Confirmations(tokens=ConfirmationTokens(secret, used=used), fallback=fallback)
 
 
 def local_actor() -> str:

@@ -53,7 +53,9 @@ Secrets and replicas
 With ``secret=None`` each process draws a random 32-byte secret, so tokens die with the process and a token
 issued by one replica fails on another. Deployments with more than one replica (or that want tokens to survive
 a restart) must give every replica the same ``UC_MCP_CONFIRM_SECRET`` and a shared :class:`UsedTokenStore`
-(the Redis one); :class:`MemoryUsedTokens` is per process.
+(``shared_state.RedisUsedTokens``, used when ``UC_MCP_REDIS_URL`` is set; it raises a
+:class:`UsedTokenStoreFull` subclass when Redis cannot be reached, so nothing executes);
+:class:`MemoryUsedTokens` is per process.
 
 The module is provider-independent and uses the standard library only; importing it is cheap.
 """

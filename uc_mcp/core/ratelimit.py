@@ -6,22 +6,48 @@ limiter paces requests at a configured rate (or unlimited), caps concurrency (1 
 API), and adapts: a 429 sets the pace just below the rate the server was accepting (successes
 per second), and each success raises it slowly again (multiplicative decrease, gentle increase), never above the configured
 ceiling. It is shared by every request of one server.
+
+Several processes (replicas) calling one store share its pace through an optional ``shared``
+timeline (:class:`SharedPace`, the Redis one in ``shared_state.py``): each slot is taken from it at
+this process's current rate, so the processes together stay at the rate. The rate itself is still
+learned per process, and concurrency is capped per process. When the shared timeline cannot be
+reached, the process paces alone (and logs it) until it is back. Without ``shared`` nothing changes.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 import anyio
+
+log = logging.getLogger("uc_mcp.ratelimit")
 
 MIN_RATE = 0.05  # requests/s: never slower than one per 20 s
 DECREASE = 0.97  # after a 429: this share of the rate the server was accepting
 INCREASE = 1.01  # per success, back up towards the learned limit
 HEADROOM = 0.99  # stay this far under the learned limit
 PROBE = 1.002  # the learned limit creeps up per success, so a raised or underestimated quota is found
+WARN_EVERY = 60.0  # seconds between two warnings that the shared pace is unreachable
+
+
+class PaceUnavailable(Exception):
+    """The shared pace timeline could not be reached; the message says where (never a secret)."""
+
+
+class SharedPace(Protocol):
+    """A pace timeline shared by several processes calling one store."""
+
+    async def reserve(self, interval: float) -> float:
+        """Take the next slot, ``interval`` seconds after the previous one; return the seconds to wait for it.
+
+        Raises :class:`PaceUnavailable` when the timeline cannot be reached.
+        """
+        ...
 
 
 class RateLimiter:
@@ -32,6 +58,7 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        shared: SharedPace | None = None,
     ) -> None:
         self.ceiling = rate
         self.rate = rate
@@ -44,6 +71,8 @@ class RateLimiter:
         self.learned: float | None = None  # the rate the server accepted when it last said 429
         self.rate_limited = 0  # 429s seen, for reports
         self._last_decrease = -1e9
+        self.shared = shared
+        self._warned = -1e9
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -52,16 +81,29 @@ class RateLimiter:
             await self._concurrency.acquire()
         try:
             if self.rate:
-                now = self._clock()
-                start = max(now, self._next_slot)
-                self._next_slot = start + 1.0 / self.rate
-                if start > now:
-                    await self._sleep(start - now)
+                wait = await self._reserve(1.0 / self.rate)
+                if wait > 0:
+                    await self._sleep(wait)
             self._sent.append(self._clock())
             yield
         finally:
             if self._concurrency is not None:
                 self._concurrency.release()
+
+    async def _reserve(self, interval: float) -> float:
+        """Seconds until this request's slot: from the shared timeline when there is one, else local."""
+        if self.shared is not None:
+            try:
+                return await self.shared.reserve(interval)
+            except PaceUnavailable as problem:
+                now = self._clock()
+                if now - self._warned >= WARN_EVERY:
+                    self._warned = now
+                    log.warning("%s: pacing this process alone until it is back", problem)
+        now = self._clock()
+        start = max(now, self._next_slot)
+        self._next_slot = start + interval
+        return start - now
 
     def on_rate_limited(self) -> None:
         """A 429: learn the limit and pace just below it.

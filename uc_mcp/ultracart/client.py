@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import httpx2
 
 from ..core.http import HttpCore, HttpOptions, RetryPolicy
-from ..core.ratelimit import RateLimiter
+from ..core.ratelimit import RateLimiter, SharedPace
 from .api import API_VERSION, UltraCartApi
 
 if TYPE_CHECKING:
@@ -65,8 +65,20 @@ def check_credentials(settings: Settings) -> None:
     _credential_headers(settings)
 
 
+def shared_pace(settings: Settings, credential: str) -> SharedPace | None:
+    """With ``UC_MCP_REDIS_URL``, the pace timeline every replica shares for the store this credential
+    opens (keyed by its tenant name, a hash: never the credential); otherwise None (pace per process)."""
+    if settings.redis_url is None:
+        return None
+    from ..core.shared_state import RedisPace
+    from ..http_auth import tenant_of
+
+    return RedisPace(settings.redis_url.get_secret_value(), tenant_of(credential))
+
+
 def ultracart_api(settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> UltraCartApi:
-    """A client for the real UltraCart API (one request at a time unless configured otherwise)."""
+    """A client for the real UltraCart API (one request at a time unless configured otherwise); with
+    ``UC_MCP_REDIS_URL`` its pace is shared with every replica calling the same store."""
     headers, secrets = _credential_headers(settings)
     base_url = settings.ultracart_base_url
     if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
@@ -76,7 +88,7 @@ def ultracart_api(settings: Settings, *, transport: httpx2.AsyncBaseTransport | 
         headers={"X-UltraCart-Api-Version": API_VERSION, **headers},
         secrets=secrets,
         transport=transport,
-        limiter=RateLimiter(settings.rate_limit, settings.concurrency or 1),
+        limiter=RateLimiter(settings.rate_limit, settings.concurrency or 1, shared=shared_pace(settings, secrets[0])),
     )
     return UltraCartApi(HttpCore(options))
 
@@ -88,8 +100,10 @@ def sandbox_api(
     concurrency: int | None = None,
     retry: RetryPolicy | None = None,
     timeout: float = 30.0,
+    shared: SharedPace | None = None,
 ) -> UltraCartApi:
-    """A client for the in-process sandbox, through the transport that behaves like a network."""
+    """A client for the in-process sandbox, through the transport that behaves like a network
+    (``shared``: a pace timeline shared with other processes, see ``ultracart_api``)."""
     from .sandbox.runtime import IN_PROCESS_BASE_URL
 
     key = sandbox.options.api_key
@@ -98,7 +112,7 @@ def sandbox_api(
         headers={"X-UltraCart-Api-Version": API_VERSION, "x-ultracart-simple-key": key},
         secrets=(key,),
         transport=sandbox.transport(),
-        limiter=RateLimiter(rate, concurrency),
+        limiter=RateLimiter(rate, concurrency, shared=shared),
         retry=retry or RetryPolicy(),
         timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0)),
     )
