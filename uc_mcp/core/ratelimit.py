@@ -31,6 +31,7 @@ MIN_RATE = 0.05  # requests/s: never slower than one per 20 s
 DECREASE = 0.97  # after a 429: this share of the rate the server was accepting
 INCREASE = 1.01  # per success, back up towards the learned limit
 HEADROOM = 0.99  # stay this far under the learned limit
+RECENT = 10.0  # seconds of history that count as evidence of the server's limit
 PROBE = 1.002  # the learned limit creeps up per success, so a raised or underestimated quota is found
 WARN_EVERY = 60.0  # seconds between two warnings that the shared pace is unreachable
 
@@ -117,11 +118,14 @@ class RateLimiter:
         if self.rate is not None and now - self._last_decrease < 1.0 / self.rate:
             return  # a request sent before the last adjustment: that 429 is already accounted for
         self._last_decrease = now
-        accepted = _rate(self._accepted)
+        # Only a recent, busy stretch says what the server accepts: over a window with idle gaps
+        # (a chat-paced session) the observed rate is the client's own slowness, and learning it
+        # as the limit would collapse the pace after a single 429.
+        accepted = _rate(self._accepted, now)
         if self.rate is not None and (accepted is None or accepted >= 0.9 * self.rate):
             base = self.rate
         else:
-            base = accepted or _rate(self._sent) or 1.0
+            base = accepted or _rate(self._sent, now) or 1.0
         self.learned = base
         self.rate = max(MIN_RATE, base * DECREASE)
 
@@ -138,8 +142,9 @@ class RateLimiter:
         self.rate = min(grown, limit) if limit else grown
 
 
-def _rate(moments: deque[float]) -> float | None:
-    """Events per second over a window of recent timestamps."""
-    if len(moments) >= 2 and moments[-1] > moments[0]:
-        return (len(moments) - 1) / (moments[-1] - moments[0])
+def _rate(moments: deque[float], now: float) -> float | None:
+    """Events per second over the timestamps of the last ``RECENT`` seconds (None: too few to tell)."""
+    recent = [moment for moment in moments if moment >= now - RECENT]
+    if len(recent) >= 2 and recent[-1] > recent[0]:
+        return (len(recent) - 1) / (recent[-1] - recent[0])
     return None
