@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 
-from tests.servers import free_port
+from tests.servers import free_port, serving
 
 MISSING = (
     "redis-server not installed: the replica tests (shared used tokens, shared pace, several workers) need it; "
@@ -38,21 +35,6 @@ def redis_server_program() -> str:
     return path
 
 
-def _wait(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-            raise RuntimeError(f"redis-server exited with {process.returncode}: {output[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    process.kill()
-    raise TimeoutError(f"redis-server did not listen on port {port} within {timeout} s")
-
-
 @contextmanager
 def redis_server() -> Iterator[str]:
     """Run a fresh ``redis-server``; yields its URL (``redis://127.0.0.1:P/0``)."""
@@ -69,19 +51,8 @@ def redis_server() -> Iterator[str]:
             "--dir", workdir,
             "--loglevel", "warning",
         ]  # fmt: skip
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            _wait(port, process)
+        with serving(command, port):
             yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout:
-                process.stdout.close()
 
 
 def unreachable_url() -> str:
