@@ -194,8 +194,10 @@ def _run_tools(args: argparse.Namespace) -> int:
     total = 0
     for spec in tools:
         size = sizes(spec)
-        total += size.context
-        flags = "read-only" if spec.read_only else ("guarded" if spec.guarded else "write")
+        total += 0 if spec.app_only else size.context  # an app-only tool is never in a model's context
+        flags = (
+            "app-only" if spec.app_only else "read-only" if spec.read_only else "guarded" if spec.guarded else "write"
+        )
         print(f"{spec.name:48} {spec.toolset:18} {flags:9} in {size.input:5} B  out {size.output:5} B")
     print(
         f"\n{len(tools)} tools; definitions a host puts in context: {total:,} B of {TOTAL_BUDGET:,} B budget "

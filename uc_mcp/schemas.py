@@ -31,7 +31,9 @@ def definition(spec: ToolSpec) -> dict[str, Any]:
         "inputSchema": spec.input_schema(),
         "outputSchema": spec.output_schema(),
         "annotations": spec.annotations.model_dump(by_alias=True, exclude_none=True),
-        "_meta": {"toolset": spec.toolset, "guarded": spec.guarded, **spec.meta},
+        # The listed _meta (with the MCP Apps view, _meta.ui) plus the toolset; hosts keep _meta out of the
+        # model's context, so it is not counted in the definition budgets below.
+        "_meta": {"toolset": spec.toolset, "guarded": spec.guarded, **spec.published_meta},
     }
 
 
@@ -71,7 +73,8 @@ def budget_problems(specs: list[ToolSpec] | tuple[ToolSpec, ...]) -> list[str]:
             problems.append(f"{spec.name}: outputSchema {size.output} B > {OUTPUT_BUDGET} B")
         text = json.dumps(definition(spec))
         problems += [f"{spec.name}: references the {graph} graph" for graph in FORBIDDEN_GRAPHS if f'"{graph}' in text]
-    total = sum(sizes(spec).context for spec in specs)
+    # An app-only tool is called by a view and never listed to a model (MCP Apps visibility).
+    total = sum(sizes(spec).context for spec in specs if not spec.app_only)
     if total > TOTAL_BUDGET:
         problems.append(f"all tools: {total} B of definitions > {TOTAL_BUDGET} B")
     return problems

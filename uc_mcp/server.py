@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 
+from .core.apps import AppsVisibility
 from .core.audit import AuditLog, default_audit_path
 from .core.confirm import Confirmations, install_round_tracking
 from .core.logs import protect_logging
@@ -18,6 +19,7 @@ from .core.redact import Redactor
 from .core.toolspec import ToolContext, ToolSpec, build_tool
 from .http_auth import Caller, Scope, caller_of
 from .settings import Settings
+from .ui import apps_extension
 from .ultracart.client import Backend, check_credentials, choose_backend
 from .ultracart.prompts import register_prompts
 from .ultracart.resources import register_resources
@@ -115,9 +117,11 @@ def enabled_tools(settings: Settings, tools: tuple[ToolSpec, ...]) -> list[ToolS
     unknown = wanted - set(TOOLSETS)
     if unknown:
         raise ValueError(f"Unknown toolset(s): {', '.join(sorted(unknown))}. Known: {', '.join(TOOLSETS)}.")
-    chosen = [tool for tool in tools if tool.toolset in wanted]
+    chosen = [tool for tool in tools if tool.toolset in wanted and not tool.app_only]
     if settings.read_only:
         chosen = [tool for tool in chosen if tool.read_only]
+    if any(tool.guarded for tool in chosen):  # the confirmation card's Cancel
+        chosen += [tool for tool in tools if tool.app_only]
     return chosen
 
 
@@ -227,6 +231,9 @@ def build_server(
         instructions=instructions,
         tools=[build_tool(spec, context) for spec in specs],
         request_state_security=request_state_security(settings),
+        # MCP Apps views (uc_mcp/ui): listed and rendered only for clients that negotiated the extension.
+        extensions=[apps_extension()],
+        middleware=[AppsVisibility()],
     )
     install_round_tracking(server)
     register_resources(server, context)

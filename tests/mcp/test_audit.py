@@ -128,7 +128,7 @@ async def test_token_path_records_every_step(server_factory: ServerFactory, audi
     assert [record["event"] for record in trail] == ["previewed", "token_refused", "accepted", "intent", "executed"]
     assert trail[2]["via"] == "token"
     assert all(record["targets"] == {"customer_profile_oid": JANE} for record in trail)
-    assert all(record["arguments"]["amount"] == "20" for record in trail)
+    assert all(record["arguments"]["amount"] == "20.00" for record in trail)
     assert token not in read_text(audit_path)  # a token in the log could be replayed
     assert trail[1]["arguments"]["confirm"] == "[redacted]"
     # The ledger entry carries the request id of the call that made it.

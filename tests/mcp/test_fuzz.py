@@ -48,6 +48,8 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import _from_schema, from_schema
 from mcp.client import Client
+from mcp.client.extension import advertise
+from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from mcp_types import CallToolResult, TextContent, Tool
 
 from tests.mcp.conftest import ServerFactory
@@ -284,7 +286,8 @@ def harness(server_factory: ServerFactory, sandbox_db: Path, tmp_path: Path) -> 
     with (
         closing(StoreDigest(sandbox_db)) as digest,
         start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(Client(server)) as client,
+        # A client that declares MCP Apps: it is listed (and so fuzzes) the app-only tools too.
+        portal.wrap_async_context_manager(Client(server, extensions=[APPS])) as client,
     ):
         tools = {tool.name: tool for tool in portal.call(client.list_tools).tools}
         world = World(
@@ -299,6 +302,7 @@ def harness(server_factory: ServerFactory, sandbox_db: Path, tmp_path: Path) -> 
 # -- schemas ---------------------------------------------------------------------------------------------
 
 ALL_TOOLS = sorted(spec.name for spec in TOOLS)
+APPS = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
 GUARDED = frozenset(spec.name for spec in TOOLS if spec.guarded)
 # Tools whose ``email`` looks a customer up (elsewhere an email is new data).
 EMAIL_LOOKUPS = frozenset({"ultracart_get_customer_by_email", "ultracart_get_email_verification_token"})
@@ -517,7 +521,7 @@ def grounded(data: st.DataObject, name: str, arguments: dict[str, Any], world: W
 
 def test_every_tool_is_fuzzed(harness: Harness) -> None:
     assert sorted(harness.tools) == ALL_TOOLS
-    assert {tool.toolset for tool in TOOLS} == set(TOOLSETS)
+    assert {tool.toolset for tool in TOOLS if not tool.app_only} == set(TOOLSETS)
 
 
 def test_the_observers_see_requests_and_writes(harness: Harness) -> None:

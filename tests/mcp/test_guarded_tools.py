@@ -308,3 +308,18 @@ async def test_the_single_use_key_sees_the_sdks_request_state(
             await client.call_tool("ultracart_add_customer_store_credit", {"customer_profile_oid": JANE, "amount": 1})
         )
     assert len(seen) == 1 and isinstance(seen[0], str) and seen[0]
+
+
+async def test_a_token_is_for_the_amount_not_its_spelling(server_factory: ServerFactory) -> None:
+    server = server_factory(confirm_fallback="token")
+    before = available(server, JANE)
+    async with Client(server) as client:
+        preview = payload(
+            await client.call_tool("ultracart_add_customer_store_credit", {"customer_profile_oid": JANE, "amount": 20})
+        )
+        done = await client.call_tool(
+            "ultracart_add_customer_store_credit",
+            {"customer_profile_oid": JANE, "amount": "20.00", "confirm": preview["confirm"]},
+        )
+    assert payload(done)["status"] == "executed"
+    assert available(server, JANE) == before + Decimal("20.00")

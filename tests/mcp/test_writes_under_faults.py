@@ -88,8 +88,9 @@ NOT_REACHED = {FaultKind.RATE_LIMITED, FaultKind.CONNECT}
 REQUEST_ID = re.compile(r"\[(req:[0-9a-f]{6})\]")
 UNKNOWN_TEXT = "The request may or may not have been applied; do not repeat it before checking: "
 
-# Writes a file of what it reads; it sends the API no write (its page reads retry like every read).
-LOCAL_ONLY = {"ultracart_export_customers"}
+# Writes a file of what it reads; it sends the API no write (its page reads retry like every read). The
+# confirmation card's Cancel withdraws a token and writes an audit record: it sends the API nothing at all.
+LOCAL_ONLY = {"ultracart_export_customers", "ultracart_decline_confirmation"}
 
 # Customers of the seeded copy (tests/mcp/conftest.py: 60 customers from 100001), one per scenario.
 UPDATED, CREDITED, CASHBACK, LINKED = 100012, 100016, 100017, 100019

@@ -8,7 +8,13 @@ Order of preference, by what the host supports:
    (input-required rounds) and on handshake-era clients. An executed confirmation is recorded
    under a single-use key (tool, canonical arguments, request state, tenant), so a client that
    resends the final round does not run the action twice.
-2. (issue 9: an MCP Apps confirmation card.)
+2. MCP Apps confirmation card: when the host cannot elicit but renders views (``core/apps.py``), the
+   token path's preview is returned unchanged (a new ``instructions`` text aside) and the host shows it
+   as a card: the action, the target as it is now, the exact change, Confirm and Cancel. Confirm calls
+   the tool again with the token; Cancel calls an app-only tool with the token's cancel key, which
+   withdraws the token and records ``declined`` (``via: apps``). The card is the token path with a face:
+   it holds exactly the token the model holds, so with ``UC_MCP_CONFIRM_FALLBACK=deny`` there is no
+   card either (the refusal is what it shows).
 3. Signed token: when the host cannot elicit and ``UC_MCP_CONFIRM_FALLBACK=token``, a call without
    ``confirm`` changes nothing and returns a preview and a single-use token; calling again with the
    same arguments and ``confirm=<token>`` executes. This proves a preview was fetched and the same

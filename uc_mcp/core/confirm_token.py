@@ -35,6 +35,16 @@ two concurrent redemptions of one token cannot both succeed. Call :meth:`~Confir
 the action: once redeemed, the token is spent even if the action then fails (the model fetches a fresh
 preview, which also shows the state after the failure).
 
+Withdrawing
+-----------
+:meth:`~ConfirmationTokens.cancel_key` derives, from a token this signer issued, a key that can only withdraw
+it: ``c1.<expiry>.<nonce>.<mac>``, the MAC taken over ``c1|<expiry>|<nonce>`` (a different message from any
+token's, so neither can be made from the other). The MCP Apps confirmation card gets both: Confirm sends the
+token, Cancel sends the cancel key to :meth:`~ConfirmationTokens.withdraw`, which spends the token without
+executing anything — afterwards the token is refused as already used, so the model cannot redeem a preview the
+person turned down — and a Cancel never carries a token that could execute. A made-up cancel key is refused
+before anything is stored.
+
 Canonical arguments
 -------------------
 :func:`canonical_arguments` serialises exactly the arguments it is given, type for type: sorted keys, compact
@@ -98,6 +108,7 @@ _NONCE_BYTES: Final = 16
 _MAC_BYTES: Final = 16
 _MAX_TOKEN_LEN: Final = 128  # anything longer is malformed without further parsing
 _TOKEN_RE: Final = re.compile(r"v1\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})")
+_CANCEL_RE: Final = re.compile(r"c1\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})")
 _CONFIRM_KEY: Final = "confirm"
 
 InvalidTokenReason = Literal["malformed", "mismatch", "expired", "used"]
@@ -300,3 +311,35 @@ class ConfirmationTokens:
             raise InvalidToken("expired")
         if not self.used.claim(f"confirm-token:{nonce}", expires_at + USED_GRACE_SECONDS):
             raise InvalidToken("used")
+
+    def _cancel_mac(self, expiry: str, nonce: str) -> str:
+        digest = hmac.new(self._secret, _utf8(f"c1|{expiry}|{nonce}"), hashlib.sha256).digest()
+        return _b64(digest[:_MAC_BYTES])
+
+    def cancel_key(self, token: str) -> str:
+        """The key that withdraws ``token`` (one this signer issued) and can do nothing else."""
+        match = _TOKEN_RE.fullmatch(token) if isinstance(token, str) else None
+        if match is None:
+            raise InvalidToken("malformed")
+        expiry, nonce, _ = match.groups()
+        return f"c1.{expiry}.{nonce}.{self._cancel_mac(expiry, nonce)}"
+
+    def withdraw(self, cancel_key: str) -> Literal["withdrawn", "used", "expired"]:
+        """Spend the token that ``cancel_key`` belongs to, without executing anything.
+
+        ``withdrawn``: the token can no longer be redeemed; ``used``: it was already redeemed (the action may
+        have run) or withdrawn; ``expired``: it could not be redeemed anyway. A malformed or made-up key raises
+        :class:`InvalidToken` and stores nothing.
+        """
+        match = _CANCEL_RE.fullmatch(cancel_key) if isinstance(cancel_key, str) else None
+        if match is None:
+            raise InvalidToken("malformed")
+        expiry, nonce, mac = match.groups()
+        if not hmac.compare_digest(self._cancel_mac(expiry, nonce), mac):
+            raise InvalidToken("mismatch")
+        expires_at = int(expiry)
+        if self._clock() >= expires_at:
+            return "expired"
+        if not self.used.claim(f"confirm-token:{nonce}", expires_at + USED_GRACE_SECONDS):
+            return "used"
+        return "withdrawn"

@@ -13,6 +13,17 @@ advance ends the walk (``stopped == "stalled"``) instead of looping forever.
 
 Per-page work is a handful of comparisons on locals, so the walk costs next to nothing over a
 hand-written loop.
+
+Read-ahead (``concurrency=N`` with a caller's ``task_group``): once a page has reported ``total``, the
+next N-1 pages (``limit`` records apart, below ``total`` and within ``max_pages``) are fetched in the
+background, in the caller's task group, while the consumer handles the current one — a sliding window
+of N requests. Pages are still yielded in order and every stop rule is the same; a page fetched
+ahead is used only when the walk really arrives at its offset (a short page or another
+``next_offset`` drops the read-ahead and the walk goes on from where the server said), and a fetch
+error surfaces when the walk reaches that page. The HTTP client's limiter still decides how many
+requests are really in flight and at what pace (it learns from 429s), so N is a ceiling. Pages read
+ahead beyond an early stop are requests made for nothing: callers that count API calls should not
+read ahead. No read-ahead without a known total, or with ``max_records``.
 """
 
 from __future__ import annotations
@@ -20,6 +31,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeAlias, TypeVar
+
+import anyio
+from anyio.abc import TaskGroup
 
 __all__ = ["FetchPage", "Page", "StopReason", "Walk", "walk"]
 
@@ -61,6 +75,8 @@ class Walk(Generic[T]):
         start: int = 0,
         max_pages: int | None = None,
         max_records: int | None = None,
+        concurrency: int = 1,
+        task_group: TaskGroup | None = None,
     ) -> None:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
@@ -73,7 +89,10 @@ class Walk(Generic[T]):
         self.total: int | None = None
         self.next_offset: int | None = start
         self.stopped: StopReason | None = None
-        self._gen = self._run(fetch, limit, start, max_pages, max_records)
+        if concurrency > 1 and task_group is None:
+            raise ValueError("reading ahead (concurrency > 1) needs the caller's task_group")
+        ahead = _Ahead(fetch, concurrency, task_group) if concurrency > 1 and task_group is not None else None
+        self._gen = self._run(fetch, limit, start, max_pages, max_records, ahead)
 
     def __aiter__(self) -> AsyncIterator[Page[T]]:
         # ``async for`` drives the generator itself: no Python-level call per page in between.
@@ -93,10 +112,23 @@ class Walk(Generic[T]):
         return out
 
     async def _run(
-        self, fetch: FetchPage[T], limit: int, offset: int, max_pages: int | None, max_records: int | None
+        self,
+        fetch: FetchPage[T],
+        limit: int,
+        offset: int,
+        max_pages: int | None,
+        max_records: int | None,
+        ahead: _Ahead[T] | None = None,
     ) -> AsyncGenerator[Page[T], None]:
         if max_pages == 0 or max_records == 0:
             self.stopped = "max_pages" if max_pages == 0 else "max_records"
+            return
+        if ahead is not None and max_records is None:
+            try:
+                async for page in self._run_ahead(ahead, limit, offset, max_pages):
+                    yield page
+            finally:
+                ahead.cancel()
             return
         pages = records = 0
         uncapped = max_records is None
@@ -128,6 +160,98 @@ class Walk(Generic[T]):
             yield page
             return
 
+    async def _run_ahead(
+        self, ahead: _Ahead[T], limit: int, offset: int, max_pages: int | None
+    ) -> AsyncGenerator[Page[T], None]:
+        """The uncapped loop of ``_run``, with the fetch replaced by the read-ahead window."""
+        pages = records = 0
+        while True:
+            page = await ahead.page(offset, limit, self.total, pages, max_pages)
+            count = len(page.items)
+            pages += 1
+            if page.more and count:
+                resume = offset + count if page.next_offset is None else page.next_offset
+                if resume > offset and pages != max_pages:
+                    records += count
+                    self.pages = pages
+                    self.records = records
+                    self.total = page.total
+                    self.next_offset = resume
+                    yield page
+                    offset = resume
+                    continue
+            page, stop, last_resume = _last_page(page, offset, records, pages, max_pages, None)
+            self.pages = pages
+            self.records = records + len(page.items)
+            self.total = page.total
+            self.next_offset = last_resume
+            self.stopped = stop
+            yield page
+            return
+
+
+class _Slot(Generic[T]):
+    """One page being read ahead: its own cancel scope, and its page or error once done."""
+
+    __slots__ = ("done", "error", "page", "scope")
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.scope = anyio.CancelScope()
+        self.page: Page[T] | None = None
+        self.error: Exception | None = None
+
+
+class _Ahead(Generic[T]):
+    """The read-ahead window of a walk: up to ``concurrency`` pages in flight, in the caller's task group."""
+
+    __slots__ = ("_concurrency", "_fetch", "_group", "_slots")
+
+    def __init__(self, fetch: FetchPage[T], concurrency: int, group: TaskGroup) -> None:
+        self._fetch = fetch
+        self._concurrency = concurrency
+        self._group = group
+        self._slots: dict[int, _Slot[T]] = {}
+
+    async def page(self, offset: int, limit: int, total: int | None, pages: int, max_pages: int | None) -> Page[T]:
+        """The page at ``offset`` (the ``pages``-th of the walk, from 0), after topping up the window."""
+        slot = self._slots.pop(offset, None)
+        if slot is None and self._slots:
+            self.cancel()  # the walk went elsewhere than read ahead (a short page, another next_offset)
+        if total is not None:
+            for step in range(1, self._concurrency):
+                ahead = offset + step * limit
+                if ahead >= total or (max_pages is not None and pages + step >= max_pages):
+                    break
+                if ahead not in self._slots:
+                    self._slots[ahead] = self._start(ahead, limit)
+        if slot is None:
+            return await self._fetch(offset, limit)
+        await slot.done.wait()
+        if slot.error is not None:
+            raise slot.error
+        assert slot.page is not None
+        return slot.page
+
+    def _start(self, offset: int, limit: int) -> _Slot[T]:
+        slot: _Slot[T] = _Slot()
+
+        async def run() -> None:
+            with slot.scope:
+                try:
+                    slot.page = await self._fetch(offset, limit)
+                except Exception as error:  # raised when (if) the walk reaches this page
+                    slot.error = error
+            slot.done.set()
+
+        self._group.start_soon(run)
+        return slot
+
+    def cancel(self) -> None:
+        for slot in self._slots.values():
+            slot.scope.cancel()
+        self._slots.clear()
+
 
 def _last_page(
     page: Page[T], offset: int, records: int, pages: int, max_pages: int | None, max_records: int | None
@@ -158,10 +282,21 @@ def walk(
     start: int = 0,
     max_pages: int | None = None,
     max_records: int | None = None,
+    concurrency: int = 1,
+    task_group: TaskGroup | None = None,
 ) -> Walk[T]:
     """Walk pages from ``start`` while the API reports ``more``, ``limit`` records per request.
 
     Stops at the end, after ``max_pages`` pages or ``max_records`` records (the last page truncated
     to fit), or when the server stops making progress. Use as ``async for page in walk(...)``.
+    With ``concurrency=N`` and the caller's ``task_group``, up to N pages are read ahead (module doc).
     """
-    return Walk(fetch, limit=limit, start=start, max_pages=max_pages, max_records=max_records)
+    return Walk(
+        fetch,
+        limit=limit,
+        start=start,
+        max_pages=max_pages,
+        max_records=max_records,
+        concurrency=concurrency,
+        task_group=task_group,
+    )

@@ -168,10 +168,9 @@ def where_clause(filters: CustomerFilters, profile: Profile) -> tuple[str, list[
         kind, _, suffix = name.partition("_")
         column, norm_column, match = ADDRESS_FIELDS[suffix]
         sql, values = _condition(f"a.{column}", f"a.{norm_column}", match, value, profile)
-        add(
-            f"EXISTS (SELECT 1 FROM address a WHERE a.customer_oid = c.oid AND a.kind = ? AND {sql})",
-            [kind, *values],
-        )
+        # IN, not a correlated EXISTS: the matching addresses are found once (by the address_state or
+        # address_last_name index where the match allows), not probed customer by customer.
+        add(f"c.oid IN (SELECT a.customer_oid FROM address a WHERE a.kind = ? AND {sql})", [kind, *values])
     bounds: dict[str, Callable[[str], str]] = {
         "signup_dts_start": lambda p: f"c.signup_epoch >= {p}",
         "signup_dts_end": lambda p: f"c.signup_epoch <= {p}",
@@ -205,12 +204,10 @@ def where_clause(filters: CustomerFilters, profile: Profile) -> tuple[str, list[
     if filters.any_tags:
         wanted = sorted({tag_value(tag) for tag in filters.any_tags})
         add(
-            f"EXISTS (SELECT 1 FROM tag t WHERE t.customer_oid = c.oid AND {tag_column} IN "
-            f"({','.join('?' * len(wanted))}))",
-            wanted,
+            f"c.oid IN (SELECT t.customer_oid FROM tag t WHERE {tag_column} IN ({','.join('?' * len(wanted))}))", wanted
         )
     for tag in sorted({tag_value(tag) for tag in filters.all_tags or []}):
-        add(f"EXISTS (SELECT 1 FROM tag t WHERE t.customer_oid = c.oid AND {tag_column} = ?)", [tag])
+        add(f"c.oid IN (SELECT t.customer_oid FROM tag t WHERE {tag_column} = ?)", [tag])
     return (" AND ".join(clauses) or "1"), params
 
 

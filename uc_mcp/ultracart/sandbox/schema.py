@@ -94,13 +94,16 @@ CREATE TABLE magic_link (
 
 INDEXES = """
 CREATE UNIQUE INDEX customer_email ON customer (email_norm);
+-- The oid again, apart from the table that holds whole documents: what deep OFFSET pages step over.
+CREATE INDEX customer_order ON customer (oid);
 CREATE INDEX customer_signup ON customer (signup_epoch);
 CREATE INDEX customer_modified ON customer (modified_epoch);
 CREATE INDEX address_customer ON address (customer_oid, kind);
 CREATE INDEX address_last_name ON address (kind, last_name_norm);
-CREATE INDEX address_state ON address (kind, state_norm);
+-- Covering (customer_oid last): a state or tag filter is answered from the index alone.
+CREATE INDEX address_state ON address (kind, state_norm, customer_oid);
 CREATE INDEX tag_customer ON tag (customer_oid);
-CREATE INDEX tag_norm ON tag (tag_norm);
+CREATE INDEX tag_norm ON tag (tag_norm, customer_oid);
 CREATE INDEX pricing_tier_customer ON pricing_tier (customer_oid);
 CREATE INDEX ledger_certificate ON ledger (certificate_oid);
 CREATE INDEX wishlist_customer ON wishlist (customer_oid);

@@ -157,9 +157,9 @@ class SandboxStore:
             "internal_gift_certificate_balance": f"{Decimal(balance.available) / 100:.2f}",
         }
 
-    def _render(self, doc: dict[str, Any], expand: frozenset[str]) -> dict[str, Any]:
+    def _render(self, doc: dict[str, Any], expand: frozenset[str], now: int | None = None) -> dict[str, Any]:
         extras = self._loyalty_extras(doc["customer_profile_oid"]) if "loyalty" in expand else None
-        return render(doc, expand, self._now(), extras)
+        return render(doc, expand, self._now() if now is None else now, extras)
 
     def get_customer(self, oid: int, expand: str | None) -> dict[str, Any]:
         with self._lock:
@@ -183,12 +183,23 @@ class SandboxStore:
         order = order_clause(sort)
         wanted = parse_expand(expand)
         with self._lock:
-            rows = self._conn.execute(
-                f"SELECT doc FROM customer c WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, limit + 1, offset],
-            ).fetchall()
-            more = len(rows) > limit
-            customers = [self._render(json.loads(row[0]), wanted) for row in rows[:limit]]
+            # The page's oids first, then their documents: OFFSET steps over every skipped row, and over
+            # the oid index (customer_order) that costs next to nothing, over the table (documents
+            # inline) about 1 ms per thousand rows.
+            oids = [
+                row[0]
+                for row in self._conn.execute(
+                    f"SELECT c.oid FROM customer c WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    [*params, limit + 1, offset],
+                )
+            ]
+            more = len(oids) > limit
+            del oids[limit:]
+            docs = dict(
+                self._conn.execute(f"SELECT oid, doc FROM customer WHERE oid IN ({','.join('?' * len(oids))})", oids)
+            )
+            now = self._now()
+            customers = [self._render(json.loads(docs[oid]), wanted, now) for oid in oids]
             total: int | None = None
             if not (self.profile is Profile.STRICT and filters.narrows):
                 total = int(self._conn.execute(f"SELECT COUNT(*) FROM customer c WHERE {where}", params).fetchone()[0])

@@ -33,6 +33,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     *admin.TOOLS,
     *email_verification.TOOLS,
     *guarded.TOOLS,
+    *guarded.APP_TOOLS,  # toolset "apps": called by views, enabled with the guarded tools they serve
 )
 TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
 DEFAULT_TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin")

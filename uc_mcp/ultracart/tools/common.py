@@ -84,7 +84,9 @@ def _numeric(model: type[BaseModel], name: str) -> bool:
 
 
 class StrictInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build (inherited by every tool model): a model's validator is built on its tool's first call,
+    # not while the server starts (about a third of its start-up over a bare MCPServer; bench/RESULTS.md).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -147,7 +149,7 @@ class PageInput(StrictInput):
 class Result(BaseModel):
     """Results are open: extra keys never break a host."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     sandbox: bool | None = Field(None, description="True when the data comes from the embedded demo sandbox.")
     notice: str | None = Field(None, description="What was left out and how to get it.")
 

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, create_model
 
 from ...core.errors import BadRequest, NotFound
 from ...core.toolspec import ToolContext, ToolSpec
+from ...ui import CUSTOMER_VIEW, TABLE_VIEW
 from .. import models as m
 from ..api import CustomerFilters
 from .common import (
@@ -252,6 +253,7 @@ TOOLS = (
         output_model=ListResult,
         handler=get_customers,
         **READ,  # type: ignore[arg-type]
+        view=TABLE_VIEW,
     ),
     ToolSpec(
         name="ultracart_get_customers_by_query",
@@ -265,6 +267,7 @@ TOOLS = (
         output_model=ListResult,
         handler=get_customers_by_query,  # type: ignore[arg-type]
         **READ,  # type: ignore[arg-type]
+        view=TABLE_VIEW,
     ),
     ToolSpec(
         name="ultracart_get_customer",
@@ -278,6 +281,7 @@ TOOLS = (
         output_model=CustomerResult,
         handler=get_customer,  # type: ignore[arg-type]
         **READ,  # type: ignore[arg-type]
+        view=CUSTOMER_VIEW,
     ),
     ToolSpec(
         name="ultracart_get_customer_by_email",
@@ -290,6 +294,7 @@ TOOLS = (
         output_model=CustomerResult,
         handler=get_customer_by_email,  # type: ignore[arg-type]
         **READ,  # type: ignore[arg-type]
+        view=CUSTOMER_VIEW,
     ),
     ToolSpec(
         name="ultracart_insert_customer",

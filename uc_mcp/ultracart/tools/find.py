@@ -30,6 +30,7 @@ from pydantic import Field
 from ...core.budget import MIN_MAX_TOKENS, estimate_tokens, fit_list, result_json, text_tokens
 from ...core.errors import NotFound
 from ...core.toolspec import ToolContext, ToolSpec
+from ...ui import TABLE_VIEW
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 from .assist import (
     CANDIDATE_EXPANSION,
@@ -280,5 +281,6 @@ TOOLS = (
         read_only=True,
         destructive=False,
         idempotent=True,
+        view=TABLE_VIEW,
     ),
 )

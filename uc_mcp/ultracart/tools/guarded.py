@@ -8,16 +8,18 @@ Each tool is a ``Guard``: ``preview`` reads the target as it is now and states t
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from ...core.confirm import Guard, Preview
+from ...core.confirm_token import InvalidToken
 from ...core.errors import ProviderError
 from ...core.toolspec import ToolContext, ToolSpec
+from ...ui import CONFIRM_VIEW
 from .. import models as m
 from ..views import customer_view
-from .common import CustomerOid, ItemOid, ObjectResult, WriteInput, mark
+from .common import CustomerOid, ItemOid, ObjectResult, StrictInput, WriteInput, mark
 
 Token = Annotated[
     str, Field(max_length=128, description="The confirm token from the preview, after the user said yes.")
@@ -26,7 +28,10 @@ Amount = Annotated[
     Decimal,
     # Not strict (write inputs are): a JSON number is the natural way to send an amount.
     Field(strict=False, max_digits=9, decimal_places=2, description="Amount in the store's currency, e.g. 20.00."),
+    # Two places always, so 20, 20.0 and "20.00" sign (and audit) as the same amount.
+    AfterValidator(lambda value: value.quantize(CENT)),
 ]
+CENT = Decimal("0.01")
 Days = Annotated[int, Field(ge=0, le=3650)]
 
 
@@ -350,6 +355,7 @@ def _spec(
         output_model=GuardedResult,
         handler=guard.execute,
         guard=guard,
+        view=CONFIRM_VIEW,
         **flags,  # type: ignore[arg-type]
     )
 
@@ -406,5 +412,83 @@ TOOLS = (
         MagicLinkInput,
         Guard(preview_link, execute_link),
         destructive=True,
+    ),
+)
+
+
+# -- the confirmation card's Cancel (MCP Apps, app-only) -------------------------------------------
+
+GUARDED_TOOLS = {spec.name: spec for spec in TOOLS}
+GuardedName = Literal[
+    "ultracart_delete_customer",
+    "ultracart_merge_customer",
+    "ultracart_add_customer_store_credit",
+    "ultracart_adjust_internal_certificate",
+    "ultracart_delete_wish_list_item",
+    "ultracart_get_magic_link",
+]
+
+
+class DeclineInput(StrictInput):
+    tool: GuardedName = Field(description="The guarded tool whose preview the person cancelled.")
+    arguments: dict[str, Any] = Field(max_length=20, description="The preview's arguments.")
+    cancel: str = Field(
+        min_length=20, max_length=128, pattern=r"^c1\.", description="The preview's cancel key (not its token)."
+    )
+
+
+class DeclineResult(ObjectResult):
+    status: str = Field(description="declined")
+    # Not "token": a key of that name is a secret to the outbound filter (core/redact.py) and is dropped.
+    confirmation: str = Field(description="withdrawn | already used | expired: what became of the preview's token.")
+
+
+async def decline_confirmation(request: DeclineInput, ctx: ToolContext) -> dict[str, Any]:
+    """Withdraw the preview's token and record the person's Cancel; nothing else happens."""
+    spec = GUARDED_TOOLS[request.tool]
+    try:
+        target = spec.input_model.model_validate(
+            {key: value for key, value in request.arguments.items() if value is not None and key != "confirm"}
+        )
+    except ValidationError:
+        raise ValueError(f"arguments: not the arguments of a {request.tool} preview; nothing was recorded.") from None
+    assert ctx.confirmations is not None
+    try:
+        outcome = ctx.confirmations.tokens.withdraw(request.cancel)
+    except InvalidToken:
+        raise ValueError("cancel: not a cancel key this server issued; nothing was recorded.") from None
+    auditor = ctx.auditor(request.tool, target.model_dump(mode="json", exclude={"confirm"}, exclude_none=True))
+    confirmation = {"withdrawn": "withdrawn", "used": "already used", "expired": "expired"}[outcome]
+    warning = auditor.try_record("declined", via="apps", outcome=f"token {confirmation}")
+    notice = {
+        "withdrawn": "Cancelled: nothing was done, and the confirmation can no longer be used.",
+        "used": "The confirmation had already been used: the action may have been performed. Check before retrying.",
+        "expired": "Cancelled: nothing was done (the confirmation had expired anyway).",
+    }[outcome]
+    result: dict[str, Any] = {"status": "declined", "confirmation": confirmation, "notice": notice}
+    if warning:
+        result["warning"] = warning
+    return mark(ctx, result)
+
+
+APP_TOOLS = (
+    ToolSpec(
+        name="ultracart_decline_confirmation",
+        title="Cancel a confirmation",
+        description=(
+            "Called by the confirmation card when the person presses Cancel: withdraws the preview's confirm "
+            "token and records the decline in the audit log. Changes nothing in the store."
+        ),
+        toolset="apps",
+        input_model=DeclineInput,
+        output_model=DeclineResult,
+        handler=decline_confirmation,  # type: ignore[arg-type]
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+        returns_customer_text=False,
+        view=CONFIRM_VIEW,
+        app_only=True,
     ),
 )

@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 from ...core.budget import fit_object
 from ...core.errors import ProviderError
 from ...core.toolspec import ToolContext, ToolSpec
+from ...ui import CUSTOMER_VIEW
 from ..views import customer_view
 from .assist import CallBudget
 from .common import CustomerOid, ObjectResult, StrictInput, mark
@@ -212,5 +213,6 @@ TOOLS = (
         read_only=True,
         destructive=False,
         idempotent=True,
+        view=CUSTOMER_VIEW,
     ),
 )
