@@ -1,45 +1,162 @@
-"""``python -m bench [--quick]``: run the benchmarks against the sandbox and print ratios."""
+"""``python -m bench [--quick] [--only 1,4] [--json FILE]``: run the benchmarks against the sandbox on this
+machine and print one table of ratios (each measured in this run, against its target).
+
+Databases are seeded once into a temporary directory and shared by the figures that need them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import logging
 import os
 import platform
-import tempfile
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
-from bench import client, seed
+from bench.common import Figure, print_figure, scratch
+
+FIGURES = ("1", "2", "3", "4", "5", "6", "7")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, under two minutes")
-    args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    result = seed.run(20_000 if args.quick else 100_000)
-    print(
-        f"seed       {result['customers']:>7,} customers in {result['seconds']:6.1f} s "
-        f"({result['mb']:.0f} MB) -> per 100k / 30 s budget = {result['ratio_to_budget']:.2f}x (target <= 1.00)"
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
+    except OSError:
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as info:
+            kb = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
+            memory = f", {kb / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{os.cpu_count()} cores ({model}){memory}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {datetime.date.today().isoformat()}"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "bench.sqlite3"
-        walk = client.paging(db, 10_000, rounds=3 if args.quick else 7)
-        print(
-            f"paging     {walk['customers']:,} customers at _limit=200: pager {walk['pager_s']:.2f} s vs bare httpx2 "
-            f"{walk['bare_s']:.2f} s -> {walk['ratio']:.3f}x (target <= 1.05)"
-        )
-        limited = client.rate_limited(db, 2_000 if args.quick else 10_000, rate=20.0, limit=100)
-        print(
-            f"rate limit {limited['requests']} requests at R={limited['rate']:g}/s: {limited['seconds']:.1f} s vs minimum "
-            f"{limited['minimum_s']:.1f} s -> {limited['ratio']:.2f}x (target <= 1.20), failures {limited['failures']}, "
-            f"429s absorbed {limited['rate_limited']}"
-        )
-        size = client.context(db, 10_000)
-        print(
-            f"context    50 customers: raw {size['raw_bytes']:,} B vs compact {size['compact_bytes']:,} B -> "
-            f"{size['ratio']:.1f}x smaller (target >= 10), all compact fields kept: {size['complete']}"
-        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds: under two minutes")
+    parser.add_argument("--only", help="comma list of figures to run (1-7)")
+    parser.add_argument("--json", type=Path, help="also write every figure's numbers to this file")
+    args = parser.parse_args(argv)
+    for name in list(os.environ):  # hermetic: no ULTRACART_* / UC_MCP_* setting changes what is measured
+        if name.upper().startswith(("ULTRACART_", "UC_MCP_")):
+            del os.environ[name]
+    # MCPServer sets the root logger to INFO; the retries the rate-limit figures provoke are expected.
+    logging.getLogger("uc_mcp").setLevel(logging.WARNING)
+    wanted = set(args.only.split(",")) if args.only else set(FIGURES)
+    quick = args.quick
+    sizes = {
+        "startup_rounds": 3 if quick else 9,
+        "overhead_calls": 300 if quick else 1000,
+        "paging_rounds": 3 if quick else 7,
+        "rate_page": 200 if quick else 100,
+        "large": 20_000 if quick else 100_000,
+        "rate_seconds": 1.0 if quick else 2.0,
+    }
+    print(f"machine: {machine()}", flush=True)
+    print(f"mode: {'quick' if quick else 'full'} {sizes}", flush=True)
+    print(f"{'fig':<4} {'what':<44} {'measured':>12} {'target':>12}  result", flush=True)
+    figures: list[Figure] = []
+    extras: dict[str, Any] = {}
+    started = time.perf_counter()
+
+    def show(figure: Figure) -> None:
+        figures.append(figure)
+        print_figure(figure)
+
+    with scratch() as folder:
+        from bench.harness import seed_database
+
+        small = folder / "store-10k.sqlite3"
+        shop = folder / "store-2k.sqlite3"
+        large = folder / f"store-{sizes['large'] // 1000}k.sqlite3"
+        if "1" in wanted:
+            from bench import startup
+
+            show(startup.figure(sizes["startup_rounds"]))
+        if wanted & {"2", "4", "6", "7"}:
+            seed_database(small, 10_000)
+        if "2" in wanted:
+            from bench import overhead
+
+            show(overhead.figure(small, 10_000, sizes["overhead_calls"]))
+        if "3" in wanted:
+            from bench import context
+
+            seed_database(shop, 2_000)
+            found, result = context.figures(shop, 2_000)
+            for figure in found:
+                show(figure)
+            table = context.question_table(result)
+            print("\n".join("       " + line for line in table.splitlines()), flush=True)
+            extras["questions"] = table
+        if "4" in wanted:
+            from bench import client
+
+            show(client.paging_figure(small, 10_000, sizes["paging_rounds"]))
+            for figure in client.concurrency_figure(small, 10_000):
+                show(figure)
+            show(client.rate_limited_figure(small, 10_000, limit=sizes["rate_page"]))
+        if "6" in wanted:
+            from bench import definitions
+
+            show(definitions.figure(small, 10_000))
+        seeded = None
+        if wanted & {"5", "7"}:
+            from bench import sandbox
+
+            seeded = sandbox.seed(large, sizes["large"])
+        if "7" in wanted:
+            from bench import sandbox
+
+            assert seeded is not None
+            for figure in sandbox.figures(large, sizes["large"], seeded, small, 10_000, sizes["rate_seconds"]):
+                show(figure)
+        if "5" in wanted:
+            from bench import memory
+
+            show(memory.figure(large, sizes["large"]))
+    failed = [figure for figure in figures if not figure.passed]
+    print(
+        f"{len(figures) - len(failed)} of {len(figures)} figures meet their targets "
+        f"({time.perf_counter() - started:.0f} s)"
+        + (f"; missed: {', '.join(f.number for f in failed)}" if failed else ""),
+        flush=True,
+    )
+    if args.json:
+        payload = {
+            "machine": machine(),
+            "mode": "quick" if quick else "full",
+            "sizes": sizes,
+            "figures": [
+                {
+                    "number": f.number,
+                    "name": f.name,
+                    "measured": f.measured,
+                    "target": f.target,
+                    "higher_is_better": f.higher_is_better,
+                    "unit": f.unit,
+                    "passed": f.passed,
+                    "detail": f.detail,
+                    "extra": f.extra,
+                }
+                for f in figures
+            ],
+            **extras,
+        }
+        args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0 if not failed else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

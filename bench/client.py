@@ -1,11 +1,13 @@
-"""Client benchmarks (issue 3), each a ratio measured in one run against the in-process sandbox.
+"""Figure 4 — the bulk walk, each a ratio measured in one run against the in-process sandbox.
 
 - paging: walking N customers at ``_limit=200`` through ``walk`` + ``UltraCartApi.customer_page``
-  versus a bare ``httpx2`` loop over the same pages (target ≤ 1.05x);
+  versus a bare ``httpx2`` loop over the same pages (median of interleaved rounds; target ≤ 1.05x);
+- concurrency: the sandbox adds 50 ms to every request; the same walk reading 4 pages ahead
+  (``walk(concurrency=4)``, a client limiter allowing 4 in flight) versus one page at a time (target:
+  at least 3x faster), and again when the sandbox answers 429 to more than 2 concurrent requests
+  (target: zero failures — the limiter learns from the 429s and the requests are retried);
 - rate-limited walk: the sandbox limits to R requests/s and the client starts unpaced; the walk
-  must finish with zero failures in at most 1.2x the minimum time N/R;
-- context: bytes of the raw API JSON with ``_expand=billing,shipping`` for 50 customers versus the
-  compact list result (target ≥ 10x smaller, every compact-view field kept).
+  must finish with zero failures in at most 1.2x the minimum time (N-1)/R;
 """
 
 from __future__ import annotations
@@ -17,13 +19,19 @@ from typing import Any
 
 import anyio
 
-from uc_mcp.core.budget import fit_list, result_json
+from bench.common import Figure
 from uc_mcp.core.http import RetryPolicy
 from uc_mcp.core.paging import walk
 from uc_mcp.ultracart.client import sandbox_api
 from uc_mcp.ultracart.sandbox.faults import FaultConfig
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
-from uc_mcp.ultracart.views import COMPACT_CUSTOMER_FIELDS, customer_view
+
+PAGING_TARGET = 1.05
+SPEEDUP_TARGET = 3.0
+RATE_TARGET = 1.2
+LATENCY_MS = 50.0
+WINDOW = 8  # pages in flight at most; the limiter learns less from 429s
+SERVER_LIMIT = 2  # the concurrency past which the 429 sandbox refuses
 
 
 def _sandbox(db: Path, customers: int, faults: FaultConfig | None = None) -> Sandbox:
@@ -71,6 +79,76 @@ def paging(db: Path, customers: int, rounds: int) -> dict[str, Any]:
     }
 
 
+async def _remote_walk(base_url: str, concurrency: int) -> dict[str, Any]:
+    """Walk every customer of the sandbox at ``base_url`` with up to ``concurrency`` pages in flight
+    (a client like ``ultracart_api`` with UC_MCP_CONCURRENCY=concurrency)."""
+    from uc_mcp.settings import Settings
+    from uc_mcp.ultracart.client import ultracart_api
+
+    settings = Settings(
+        _env_file=None, ultracart_api_key="sandbox-key", ultracart_base_url=base_url, concurrency=concurrency
+    )
+    api = ultracart_api(settings)
+    count = 0
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        async for page in walk(api.customer_page, limit=200, concurrency=concurrency, task_group=group):
+            count += len(page.items)
+    elapsed = time.perf_counter() - started
+    limiter = api.http.options.limiter
+    await api.aclose()
+    return {
+        "customers": count,
+        "seconds": elapsed,
+        "429s": limiter.rate_limited,
+        "requests": api.http.stats.requests,
+        "rate": limiter.rate or 0.0,
+        "learned": limiter.learned or 0.0,
+    }
+
+
+def concurrency(db: Path, customers: int, latency_ms: float, window: int, server_limit: int) -> dict[str, Any]:
+    """With ``latency_ms`` added to every request by the standalone sandbox (``uc-mcp sandbox`` in its own
+    process, as a remote API would be): one page at a time versus 4 and ``window`` pages in flight; then
+    ``window`` against a sandbox that answers 429 to more than ``server_limit`` concurrent requests."""
+    from bench.common import sandbox_server
+
+    box = _sandbox(db, customers)
+    customers = box.store.count_customers()
+    box.close()
+    latency = ("--latency-ms", f"{latency_ms:g}")
+    with sandbox_server(db, *latency) as base_url:
+        anyio.run(_remote_walk, base_url, 1)  # warm the server's page cache
+        sequential = anyio.run(_remote_walk, base_url, 1)
+        ahead4 = anyio.run(_remote_walk, base_url, 4)
+        ahead = anyio.run(_remote_walk, base_url, window)
+    with sandbox_server(db, *latency, "--max-concurrency", str(server_limit)) as base_url:
+        anyio.run(_remote_walk, base_url, 1)
+        limited = anyio.run(_remote_walk, base_url, window)
+        exact = anyio.run(_remote_walk, base_url, server_limit)  # what the server allows, known in advance
+    assert sequential["customers"] == ahead4["customers"] == ahead["customers"] == customers
+    return {
+        "customers": customers,
+        "latency_ms": latency_ms,
+        "window": window,
+        "server_limit": server_limit,
+        "sequential_s": sequential["seconds"],
+        "ahead4_s": ahead4["seconds"],
+        "speedup4": sequential["seconds"] / ahead4["seconds"],
+        "ahead_s": ahead["seconds"],
+        "speedup": sequential["seconds"] / ahead["seconds"],
+        "limited_s": limited["seconds"],
+        "limited_speedup": sequential["seconds"] / limited["seconds"],
+        "limited_failures": customers - limited["customers"],
+        "limited_429": limited["429s"],
+        "limited_requests": limited["requests"],
+        "limited_rate": limited["rate"],
+        "limited_learned": limited["learned"],
+        "exact_s": exact["seconds"],
+        "exact_429": exact["429s"],
+    }
+
+
 async def _limited_walk(box: Sandbox, limit: int) -> tuple[int, int]:
     api = sandbox_api(box, retry=RetryPolicy(total_timeout=120))
     count = 0
@@ -101,22 +179,64 @@ def rate_limited(db: Path, customers: int, rate: float, limit: int) -> dict[str,
     }
 
 
-async def _context(box: Sandbox) -> tuple[int, int, bool]:
-    async with box.client() as client:
-        response = await client.get("/customer/customers", params={"_limit": 50, "_expand": "billing,shipping"})
-    raw = response.content
-    records = response.json()["customers"]
-    result = fit_list(records, view=customer_view, max_tokens=1_000_000, columns=COMPACT_CUSTOMER_FIELDS)
-    compact = result_json(result).encode()
-    complete = result["columns"] == list(COMPACT_CUSTOMER_FIELDS) and all(
-        row == [customer_view(record)[column] for column in COMPACT_CUSTOMER_FIELDS]
-        for record, row in zip(records, result["items"], strict=True)
+def paging_figure(db: Path, customers: int, rounds: int) -> Figure:
+    result = paging(db, customers, rounds)
+    return Figure(
+        "4a",
+        f"pager vs bare httpx2 loop ({customers:,} customers)",
+        result["ratio"],
+        PAGING_TARGET,
+        detail=(
+            f"walk + customer_page {result['pager_s']:.3f} s vs bare loop {result['bare_s']:.3f} s at _limit=200 "
+            f"(median of {rounds} interleaved rounds, in-process sandbox)"
+        ),
+        extra=result,
     )
-    return len(raw), len(compact), complete
 
 
-def context(db: Path, customers: int) -> dict[str, Any]:
-    box = _sandbox(db, customers)
-    raw, compact, complete = anyio.run(_context, box)
-    box.close()
-    return {"raw_bytes": raw, "compact_bytes": compact, "ratio": raw / compact, "complete": complete}
+def concurrency_figure(db: Path, customers: int) -> list[Figure]:
+    result = concurrency(db, customers, LATENCY_MS, WINDOW, SERVER_LIMIT)
+    return [
+        Figure(
+            "4b",
+            f"{WINDOW} pages ahead vs sequential, {LATENCY_MS:g} ms latency",
+            result["speedup"],
+            SPEEDUP_TARGET,
+            higher_is_better=True,
+            detail=(
+                f"{result['customers']:,} customers from uc-mcp sandbox --latency-ms {LATENCY_MS:g} (own process): "
+                f"sequential {result['sequential_s']:.2f} s, 4 ahead {result['ahead4_s']:.2f} s "
+                f"({result['speedup4']:.2f}x), {WINDOW} ahead {result['ahead_s']:.2f} s"
+            ),
+            extra=result,
+        ),
+        Figure(
+            "4c",
+            f"same, server 429s above {SERVER_LIMIT} concurrent: failures",
+            result["limited_failures"],
+            0,
+            unit="",
+            detail=(
+                f"{result['limited_s']:.2f} s ({result['limited_speedup']:.2f}x sequential), "
+                f"{result['limited_429']} 429s absorbed in {result['limited_requests']} requests; the limiter then "
+                f"paced at {result['limited_rate']:.1f} req/s (learned {result['limited_learned']:.1f}); with the "
+                f"server's limit known ({SERVER_LIMIT} in flight, no 429): {result['exact_s']:.2f} s"
+            ),
+            extra=result,
+        ),
+    ]
+
+
+def rate_limited_figure(db: Path, customers: int, rate: float = 20.0, limit: int = 100) -> Figure:
+    result = rate_limited(db, customers, rate=rate, limit=limit)
+    return Figure(
+        "4d",
+        f"rate-limited walk (R={rate:g}/s) vs minimum (N-1)/R",
+        result["ratio"],
+        RATE_TARGET,
+        detail=(
+            f"{result['requests']} requests in {result['seconds']:.1f} s vs {result['minimum_s']:.1f} s, failures "
+            f"{result['failures']}, 429s absorbed {result['rate_limited']}"
+        ),
+        extra=result,
+    )

@@ -34,11 +34,12 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 @pytest.fixture(autouse=True)
 def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Default paths (the audit log, the sandbox DB) land in a temporary directory, for this process
+    """Default paths (the audit log, the sandbox DB, the schema cache) land in a temporary directory, for this process
     and any ``uc-mcp`` it starts, never in the home directory of whoever runs the tests."""
     base = tmp_path_factory.mktemp("xdg")
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))  # the schema cache
 
 
 @pytest.fixture
