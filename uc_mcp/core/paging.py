@@ -91,8 +91,11 @@ class Walk(Generic[T]):
         self.stopped: StopReason | None = None
         if concurrency > 1 and task_group is None:
             raise ValueError("reading ahead (concurrency > 1) needs the caller's task_group")
-        ahead = _Ahead(fetch, concurrency, task_group) if concurrency > 1 and task_group is not None else None
-        self._gen = self._run(fetch, limit, start, max_pages, max_records, ahead)
+        if concurrency > 1 and task_group is not None and max_records is None:
+            ahead = _Ahead(fetch, concurrency, task_group)
+            self._gen = self._run_ahead(ahead, limit, start, max_pages)
+        else:
+            self._gen = self._walk(lambda at, want, pages: fetch(at, want), limit, start, max_pages, max_records)
 
     def __aiter__(self) -> AsyncIterator[Page[T]]:
         # ``async for`` drives the generator itself: no Python-level call per page in between.
@@ -111,24 +114,31 @@ class Walk(Generic[T]):
             out.extend(page.items)
         return out
 
-    async def _run(
+    async def _run_ahead(
+        self, ahead: _Ahead[T], limit: int, offset: int, max_pages: int | None
+    ) -> AsyncGenerator[Page[T], None]:
+        """The same walk, each page taken from the read-ahead window; the window closes with it."""
+
+        def from_window(at: int, want: int, pages: int) -> Awaitable[Page[T]]:
+            return ahead.page(at, want, self.total, pages, max_pages)
+
+        try:
+            async for page in self._walk(from_window, limit, offset, max_pages, None):
+                yield page
+        finally:
+            ahead.cancel()
+
+    async def _walk(
         self,
-        fetch: FetchPage[T],
+        get: Callable[[int, int, int], Awaitable[Page[T]]],
         limit: int,
         offset: int,
         max_pages: int | None,
         max_records: int | None,
-        ahead: _Ahead[T] | None = None,
     ) -> AsyncGenerator[Page[T], None]:
+        """The walk itself: ``get(offset, limit, pages_so_far)`` returns the next page."""
         if max_pages == 0 or max_records == 0:
             self.stopped = "max_pages" if max_pages == 0 else "max_records"
-            return
-        if ahead is not None and max_records is None:
-            try:
-                async for page in self._run_ahead(ahead, limit, offset, max_pages):
-                    yield page
-            finally:
-                ahead.cancel()
             return
         pages = records = 0
         uncapped = max_records is None
@@ -136,7 +146,7 @@ class Walk(Generic[T]):
         while True:
             # Never ask for records we would throw away.
             want = limit if uncapped or cap - records >= limit else cap - records
-            page = await fetch(offset, want)
+            page = await get(offset, want, pages)
             count = len(page.items)
             pages += 1
             if page.more and count:
@@ -152,35 +162,6 @@ class Walk(Generic[T]):
                     offset = resume
                     continue
             page, stop, last_resume = _last_page(page, offset, records, pages, max_pages, max_records)
-            self.pages = pages
-            self.records = records + len(page.items)
-            self.total = page.total
-            self.next_offset = last_resume
-            self.stopped = stop
-            yield page
-            return
-
-    async def _run_ahead(
-        self, ahead: _Ahead[T], limit: int, offset: int, max_pages: int | None
-    ) -> AsyncGenerator[Page[T], None]:
-        """The uncapped loop of ``_run``, with the fetch replaced by the read-ahead window."""
-        pages = records = 0
-        while True:
-            page = await ahead.page(offset, limit, self.total, pages, max_pages)
-            count = len(page.items)
-            pages += 1
-            if page.more and count:
-                resume = offset + count if page.next_offset is None else page.next_offset
-                if resume > offset and pages != max_pages:
-                    records += count
-                    self.pages = pages
-                    self.records = records
-                    self.total = page.total
-                    self.next_offset = resume
-                    yield page
-                    offset = resume
-                    continue
-            page, stop, last_resume = _last_page(page, offset, records, pages, max_pages, None)
             self.pages = pages
             self.records = records + len(page.items)
             self.total = page.total
