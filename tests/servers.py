@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -55,3 +56,26 @@ def sandbox_server(db: Path, *args: str) -> Iterator[str]:
     command = [sys.executable, "-m", "uc_mcp", "sandbox", "--port", str(port), "--db", str(db), *args]
     with serving(command, port):
         yield f"http://127.0.0.1:{port}/rest/v2"
+
+
+@contextmanager
+def asgi_server(app: Any) -> Iterator[str]:
+    """Serve an ASGI app in a thread of this process on a free port; yields ``http://127.0.0.1:P``.
+
+    For stand-ins of the upstream API that a test must reach into (several stores, request times)."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

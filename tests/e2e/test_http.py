@@ -14,8 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -23,14 +21,11 @@ from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
-from starlette.applications import Starlette
 from starlette.responses import JSONResponse
-from starlette.routing import Mount
 
-from tests.servers import free_port, serving, wait_for_port
+from tests.servers import asgi_server, free_port, serving, wait_for_port
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 
 pytestmark = pytest.mark.anyio
@@ -166,52 +161,35 @@ def test_unsafe_start_ups_are_refused(tmp_path: Path, env: dict[str, str], args:
 # -- two stores, one deployment --------------------------------------------------------------------
 
 
-class TwoStores:
+@contextmanager
+def two_stores(root: Path) -> Iterator[str]:
     """An UltraCart stand-in serving two stores, chosen by the API key, on a real socket."""
+    stores = {
+        key: Sandbox(SandboxOptions(db=root / f"{name}.sqlite3", customers=20, seed=seed, api_key=key))
+        for name, key, seed in (("a", "store-a-key-0123456789", 1), ("b", "store-b-key-0123456789", 2))
+    }
 
-    def __init__(self, root: Path) -> None:
-        self.stores = {
-            "store-a-key-0123456789": Sandbox(
-                SandboxOptions(db=root / "a.sqlite3", customers=20, seed=1, api_key="store-a-key-0123456789")
-            ),
-            "store-b-key-0123456789": Sandbox(
-                SandboxOptions(db=root / "b.sqlite3", customers=20, seed=2, api_key="store-b-key-0123456789")
-            ),
-        }
+    async def route(scope: Any, receive: Any, send: Any) -> None:
+        key = dict(scope["headers"]).get(b"x-ultracart-simple-key", b"").decode()
+        store = stores.get(key)
+        if store is None:
+            await JSONResponse({"error": {"user_message": "Invalid credentials"}}, status_code=401)(
+                scope, receive, send
+            )
+            return
+        await store.asgi(scope, receive, send)
 
-        async def route(scope: Any, receive: Any, send: Any) -> None:
-            key = dict(scope["headers"]).get(b"x-ultracart-simple-key", b"").decode()
-            store = self.stores.get(key)
-            if store is None:
-                await JSONResponse({"error": {"user_message": "Invalid credentials"}}, status_code=401)(
-                    scope, receive, send
-                )
-                return
-            await store.asgi(scope, receive, send)
-
-        self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(Starlette(routes=[Mount("/", app=route)]), host="127.0.0.1", port=self.port, log_config=None)
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        for store in self.stores.values():
+    try:
+        with asgi_server(route) as url:
+            yield url
+    finally:
+        for store in stores.values():
             store.close()
 
 
 async def test_two_tenants_never_see_each_others_customers(tmp_path: Path) -> None:
     key_a, key_b = "store-a-key-0123456789", "store-b-key-0123456789"
-    with TwoStores(tmp_path) as upstream:
+    with two_stores(tmp_path) as upstream:
         env = {
             "HOME": str(tmp_path),
             "XDG_STATE_HOME": str(tmp_path / "xdg"),

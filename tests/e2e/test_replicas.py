@@ -18,7 +18,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -29,12 +28,11 @@ from typing import IO, Any
 import anyio
 import httpx2
 import pytest
-import uvicorn
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.redis_server import redis_server, redis_server_program
-from tests.servers import free_port
+from tests.servers import asgi_server, free_port
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -280,41 +278,27 @@ def test_a_resent_round_whose_question_changed_is_asked_again_not_executed(repli
 # -- (c) the shared pace -------------------------------------------------------------------------------
 
 
-class RecordingUpstream:
+@contextmanager
+def recording_upstream(db: Path, arrivals: list[float]) -> Iterator[str]:
     """The sandbox API on a real socket, noting when each request arrives (the store's view of the rate)."""
+    sandbox = Sandbox(SandboxOptions(db=db, customers=CUSTOMERS))
 
-    def __init__(self, db: Path) -> None:
-        self.sandbox = Sandbox(SandboxOptions(db=db, customers=CUSTOMERS))
-        self.arrivals: list[float] = []
-        inner = self.sandbox.asgi
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            arrivals.append(time.monotonic())
+        await sandbox.asgi(scope, receive, send)
 
-        async def app(scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] == "http":
-                self.arrivals.append(time.monotonic())
-            await inner(scope, receive, send)
-
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}/rest/v2"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sandbox.close()
+    try:
+        with asgi_server(app) as url:
+            yield f"{url}/rest/v2"
+    finally:
+        sandbox.close()
 
 
 async def test_two_replicas_stay_at_the_stores_rate_together(tmp_path: Path, redis_url: str) -> None:
     rate, per_replica = 5.0, 6
-    upstream = RecordingUpstream(tmp_path / "upstream.sqlite3")
-    with upstream as base_url:
+    seen: list[float] = []
+    with recording_upstream(tmp_path / "upstream.sqlite3", seen) as base_url:
         env = replica_env(
             tmp_path,
             redis_url,
@@ -344,12 +328,12 @@ async def test_two_replicas_stay_at_the_stores_rate_together(tmp_path: Path, red
                 for url in urls:  # each replica opens its API client
                     await get_customer(url, JANE)
                 await anyio.sleep(0.5)  # the shared timeline is in the past again
-                before = len(upstream.arrivals)
+                before = len(seen)
                 async with anyio.create_task_group() as group:
                     for index in range(per_replica):
                         for url in urls:
                             group.start_soon(get_customer, url, JANE + 1 + index)
-                arrivals = upstream.arrivals[before:]
+                arrivals = seen[before:]
     count = 2 * per_replica
     assert len(arrivals) == count  # one API request per call
     span = arrivals[-1] - arrivals[0]
