@@ -8,7 +8,6 @@ bad or unknown id is a resource error with the same one-line message a tool woul
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,7 +38,7 @@ async def _read(make: Callable[[], Awaitable[dict[str, Any]]], tool_ctx: ToolCon
         raise ResourceNotFoundError(str(error)) from None
     except ProviderError as error:
         raise ResourceError(str(error)) from None
-    return compact_json(tool_ctx.redactor.apply(json.loads(compact_json(payload))))
+    return compact_json(tool_ctx.redactor.apply(payload))
 
 
 def register_resources(server: MCPServer, context_factory: Callable[[Context[Any, Any]], ToolContext]) -> None:

@@ -27,11 +27,10 @@ from pydantic import Field, create_model
 
 from ...core.budget import estimate_tokens
 from ...core.toolspec import ToolContext, ToolSpec
-from ..api import CustomerFilters
 from ..views import customer_view
 from .assist import PAGE, BudgetSpent, CallBudget, MaxCalls
 from .common import ObjectResult, StrictInput, mark
-from .customers import filter_field
+from .customers import FILTER_FIELDS, requested_filters
 
 Dimension = Literal["country", "state", "signup_year", "pricing_tier", "tag"]
 TOP_VALUES: Final = 25
@@ -46,7 +45,7 @@ _EXPANSIONS: Final[Mapping[str, tuple[str, ...]]] = {
 CountCustomersInput = create_model(
     "CountCustomersInput",
     __base__=StrictInput,
-    **{name: filter_field(name) for name in CustomerFilters.__annotations__},
+    **FILTER_FIELDS,
     by=(
         list[Dimension] | None,
         Field(None, max_length=2, description="Break the count down by up to two of these."),
@@ -64,12 +63,6 @@ class CountResult(ObjectResult):
     how: list[str] = Field(description="How each number was computed.")
     api_calls: int
     complete: bool
-
-
-def _filters(request: Any) -> dict[str, Any]:
-    return {
-        name: getattr(request, name) for name in CustomerFilters.__annotations__ if getattr(request, name) is not None
-    }
 
 
 def _values(customer: Mapping[str, Any], dimension: str) -> list[str]:
@@ -115,7 +108,7 @@ def _fit_by(payload: dict[str, Any], counters: dict[str, Counter[str]], max_toke
 
 
 async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
-    filters = _filters(request)
+    filters = requested_filters(request)
     dimensions: list[str] = list(dict.fromkeys(request.by or []))
     budget = CallBudget(request.max_calls)
     how: list[str] = []

@@ -69,12 +69,17 @@ def filter_field(name: str) -> Any:
     return (str, Field(None, max_length=100))
 
 
-GetCustomersInput = create_model(
-    "GetCustomersInput",
-    __base__=PageInput,
-    **{name: filter_field(name) for name in CustomerFilters.__annotations__},
-    since=(DateText | None, Field(None, description="Only customers created or modified since then.")),
-)
+# The filters of getCustomers as tool fields, shared by every tool that takes them (list, count, export).
+FILTER_FIELDS: dict[str, Any] = {name: filter_field(name) for name in CustomerFilters.__annotations__}
+SINCE_FIELD: Any = (DateText | None, Field(None, description="Only customers created or modified since then."))
+
+
+def requested_filters(request: Any) -> dict[str, Any]:
+    """The getCustomers filters a validated input sets (for ``UltraCartApi.customer_page``)."""
+    return {name: value for name in CustomerFilters.__annotations__ if (value := getattr(request, name)) is not None}
+
+
+GetCustomersInput = create_model("GetCustomersInput", __base__=PageInput, **FILTER_FIELDS, since=SINCE_FIELD)
 
 
 class CustomerQueryInput(PageInput):
@@ -144,9 +149,7 @@ def _expansions(fields: list[str] | None, expand: Sequence[str] | None = None) -
 
 
 async def get_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
-    filters = {
-        name: getattr(request, name) for name in CustomerFilters.__annotations__ if getattr(request, name) is not None
-    }
+    filters = requested_filters(request)
     page = await ctx.api.customer_page(
         request.offset,
         request.limit,

@@ -42,7 +42,7 @@ from typing import Annotated, Any, Final, Literal, Union, get_args, get_origin
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
-from pydantic import BaseModel, Field, Strict, create_model, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 
 from ...core.budget import estimate_tokens, project, prune, trim
 from ...core.errors import ProviderError
@@ -50,10 +50,9 @@ from ...core.paging import Page, walk
 from ...core.redact import SECRET_KEYS, Redactor
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
-from ..api import CustomerFilters
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
-from .common import VIEW_EXPANSION, PageInput, Result, StrictInput, mark
-from .customers import EXPANDABLE, GetCustomersInput
+from .common import VIEW_EXPANSION, Result, StrictInput, mark
+from .customers import EXPANDABLE, FILTER_FIELDS, SINCE_FIELD, requested_filters
 
 __all__ = [
     "EXPORT_LIFETIME_SECONDS",
@@ -138,14 +137,8 @@ def _element_type(annotation: Any) -> Any:
     return annotation
 
 
-# The filters of ultracart_get_customers, taken from its input model so that both stay the same;
-# integers made strict (JSON true is not pricing tier 1).
-_FILTER_FIELDS: dict[str, Any] = {
-    name: (Annotated[int, Strict()] if info.annotation is int else info.annotation, info)
-    for name, info in GetCustomersInput.model_fields.items()
-    if name not in PageInput.model_fields
-}
-_ExportFilters: Any = create_model("ExportFilters", __base__=StrictInput, **_FILTER_FIELDS)
+# The filters of ultracart_get_customers (booleans are never numbers: StrictInput).
+_ExportFilters: Any = create_model("ExportFilters", __base__=StrictInput, **FILTER_FIELDS, since=SINCE_FIELD)
 
 
 class ExportCustomersInput(_ExportFilters):
@@ -462,9 +455,7 @@ def _fitted(result: dict[str, Any], sample: list[dict[str, Any]], max_tokens: in
 
 async def export_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
     layout = Layout.of(request.fields)
-    filters = {
-        name: getattr(request, name) for name in CustomerFilters.__annotations__ if getattr(request, name) is not None
-    }
+    filters = requested_filters(request)
     api = ctx.api
     calls = 0
 
