@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+import httpx2
 import pytest
 
 from tests.conftest import SEED, TEST_NOW
-from uc_mcp.core.errors import BadRequest, NotFound
+from uc_mcp.core.budget import prune
+from uc_mcp.core.errors import BadRequest, InvalidResponse, NotFound
+from uc_mcp.core.http import HttpCore, HttpOptions
 from uc_mcp.core.logs import configure_logging
 from uc_mcp.core.paging import walk
 from uc_mcp.ultracart import models as m
@@ -136,3 +139,50 @@ async def test_no_urls_or_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> N
     assert logging.getLogger("httpx2").getEffectiveLevel() >= logging.WARNING
     await client.aclose()
     box.close()
+
+
+async def test_customer_record_is_the_typed_customer_as_plain_json(api: UltraCartApi) -> None:
+    expand = ["billing", "shipping", "tags", "cards", "loyalty", "properties"]
+    for oid in range(100001, 100041):
+        typed = (await api.get_customer(oid, expand=expand)).customer
+        assert typed is not None
+        record = await api.customer_record(oid, expand=expand)
+        # What a tool shows is the same record either way (typed models keep unknown fields as extras).
+        assert record is not None and prune(record) == prune(typed.model_dump(mode="json", by_alias=True))
+        by_email = await api.customer_record(email=str(typed.email).upper(), expand=expand)
+        assert by_email == record
+    with pytest.raises(NotFound):
+        await api.customer_record(1)
+    with pytest.raises(NotFound):
+        await api.customer_record(email="nobody@example.invalid")
+
+
+def scripted_api(answer: dict[str, object]) -> UltraCartApi:
+    """An API client whose every request is answered 200 with ``answer``."""
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(200, json=answer))
+    return UltraCartApi(
+        HttpCore(HttpOptions(base_url="https://api.example.test/rest/v2", headers={}, transport=transport))
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "expected"),
+    [
+        ({"success": False, "error": {"user_message": "Customer is locked"}}, BadRequest, "Customer is locked"),
+        ({"success": False}, BadRequest, "success=false"),
+        ({"success": True, "customer": ["not", "an", "object"]}, InvalidResponse, "not a JSON object"),
+    ],
+)
+async def test_customer_record_refuses_what_is_not_a_customer(
+    answer: dict[str, object], error: type[Exception], expected: str
+) -> None:
+    client = scripted_api(answer)
+    with pytest.raises(error, match=expected):
+        await client.customer_record(100001)
+    await client.aclose()
+
+
+async def test_customer_record_without_a_customer_is_none() -> None:
+    client = scripted_api({"success": True})
+    assert await client.customer_record(email="jane@example.com") is None
+    await client.aclose()

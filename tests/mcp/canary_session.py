@@ -98,7 +98,7 @@ async def session() -> list[dict[str, Any]]:
         async def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError(f"unexpected state for {env['CANARY_EMAIL']} ({env['CANARY_PHONE']})")
 
-        api.get_customer_by_email = broken
+        api.customer_record = broken  # what ultracart_get_customer_by_email reads through
         await call("ultracart_get_customer_by_email", {"email": env["CANARY_EMAIL"]})
 
     # The same server configuration with a wrong key.

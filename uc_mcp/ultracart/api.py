@@ -79,6 +79,15 @@ def _params(**values: Any) -> dict[str, Any]:
     return {key: _date(value) for key, value in values.items() if value is not None and value != ""}
 
 
+def _refuse_unsuccessful(payload: Any, operation: str) -> None:
+    """An envelope answering ``success: false`` is an error, whatever the HTTP status said."""
+    if not isinstance(payload, dict) or payload.get("success") is not False:
+        return
+    error = payload.get("error")
+    message = (error.get("user_message") or error.get("developer_message")) if isinstance(error, dict) else None
+    raise BadRequest(str(message or "the API answered success=false"), operation=operation)
+
+
 def tag_description(description: str | None, request_id: str, limit: int = 50) -> str:
     """``description`` with `` [req:xxxxxx]`` appended, within UltraCart's 50 characters."""
     suffix = f"[{request_id}]"
@@ -110,14 +119,9 @@ class UltraCartApi:
         envelope: bool = True,
     ) -> Model:
         payload = await self._send(method, path, operation, idempotent, params, body, check)
-        result = model.model_validate(payload or {})
-        if envelope and getattr(result, "success", None) is False:
-            error = getattr(result, "error", None)
-            message = (
-                (getattr(error, "user_message", None) or getattr(error, "developer_message", None)) if error else None
-            )
-            raise BadRequest(message or "the API answered success=false", operation=operation)
-        return result
+        if envelope:
+            _refuse_unsuccessful(payload, operation)
+        return model.model_validate(payload or {})
 
     async def _send(
         self,
@@ -223,6 +227,23 @@ class UltraCartApi:
             operation="get_customer",
             params=_params(_expand=_csv(expand)),
         )
+
+    async def customer_record(
+        self, customer_profile_oid: int | None = None, *, email: str | None = None, expand: Expand = None
+    ) -> dict[str, Any] | None:
+        """One customer as plain JSON (``get_customer``, or ``get_customer_by_email`` with ``email``), for
+        tools that pass the record on: parsing it into ``Customer`` only to dump it again would cost more
+        than the rest of the tool's own work (unknown fields survive either way: models keep extras)."""
+        if email is not None:
+            path, operation = f"/customer/customers/by_email/{quote(email, safe='@+')}", "get_customer_by_email"
+        else:
+            path, operation = f"/customer/customers/{int(customer_profile_oid or 0)}", "get_customer"
+        payload = await self._send("GET", path, operation, True, _params(_expand=_csv(expand)), None, None)
+        _refuse_unsuccessful(payload, operation)
+        record = payload.get("customer") if isinstance(payload, dict) else None
+        if record is not None and not isinstance(record, dict):
+            raise InvalidResponse("a customer that is not a JSON object", operation=operation)
+        return record
 
     async def get_customer_by_email(self, email: str, *, expand: Expand = None) -> m.CustomerResponse:
         return await self._call(

@@ -170,15 +170,15 @@ async def get_customers_by_query(request: CustomerQueryInput, ctx: ToolContext) 
 
 
 async def get_customer(request: GetCustomerInput, ctx: ToolContext) -> dict[str, Any]:
-    response = await ctx.api.get_customer(
+    record = await ctx.api.customer_record(
         request.customer_profile_oid, expand=_expansions(request.fields, request.expand)
     )
-    return one_object(ctx, "customer", response.customer, request.fields)
+    return one_object(ctx, "customer", record, request.fields)
 
 
 async def get_customer_by_email(request: GetCustomerByEmailInput, ctx: ToolContext) -> dict[str, Any]:
-    response = await ctx.api.get_customer_by_email(request.email, expand=_expansions(request.fields, request.expand))
-    return one_object(ctx, "customer", response.customer, request.fields)
+    record = await ctx.api.customer_record(email=request.email, expand=_expansions(request.fields, request.expand))
+    return one_object(ctx, "customer", record, request.fields)
 
 
 class CustomerWriteResult(ObjectResult):
