@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from uc_mcp.core.budget import _dumps, result_json
 from uc_mcp.core.errors import scrub
 from uc_mcp.core.logs import RedactingFilter
 from uc_mcp.core.redact import MASKABLE, NO_MASKING, Redactor, mask_card_numbers, strip_invisible
@@ -137,3 +138,77 @@ def test_log_filter_removes_secrets_and_emails_from_messages_and_tracebacks() ->
     text = logging.Formatter().format(record)
     assert "jane@example.com" not in text and "sk-canary-123456" not in text
     assert "j***@example.com" in text and "RuntimeError" in text and "[redacted]" in text
+
+
+# -- the whole-text check that lets most results skip the walk -------------------------------------
+
+# Customer-like payloads (ordinary text: digits and separators that may or may not form a card number,
+# other scripts, quotes, backslashes) with at most one hazard placed inside, as a value or as a key, so
+# that each hazard is met in payloads that are otherwise clean.
+_ORDINARY = st.lists(st.sampled_from([*'ab Z-09_@.\n\\"', "4111", "1111 ", "山", "é"]), max_size=8).map("".join)
+_PLAIN_KEYS = st.sampled_from(["email", "note", "name", "columns", "items", "Email", "billing", "tokens"])
+_CLEAN = st.recursive(
+    st.none() | st.booleans() | st.integers() | _ORDINARY,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_PLAIN_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+_CARD_IN_OTHER_DIGITS = ["\u0664" + "\u0661" * 15, "\uff14" + "\uff11" * 15]  # Arabic-Indic, fullwidth
+_HAZARD_TEXTS = ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", *_CARD_IN_OTHER_DIGITS]
+_HAZARD_TEXTS += ["\u200b", "\x00", "\r", "\x08", "\x0c", "\x7f", "\ufe0f", "\U000e0101", "\U000e0041", "\u00ad"]
+_HAZARD_KEYS = ["card_number", "Card_Number", "password", "PASSWORD", "token", "to\u212aen", "api_key", "simple_Key"]
+_HAZARD_KEYS += ["secret", "client_secret", "oauth_token"]
+_HAZARDS = [("note", text) for text in ["", *_HAZARD_TEXTS]] + [(key, "x") for key in _HAZARD_KEYS]
+
+
+@pytest.mark.parametrize("hazard", _HAZARDS, ids=repr)
+@settings(max_examples=50)  # per hazard: 27 of them
+@given(
+    payload=st.dictionaries(_PLAIN_KEYS, _CLEAN, max_size=4),
+    around=st.tuples(_ORDINARY, _ORDINARY),
+    nested=st.booleans(),
+)
+def test_a_text_that_passes_the_check_is_one_the_walk_leaves_alone(
+    hazard: tuple[str, str], payload: dict[str, object], around: tuple[str, str], nested: bool
+) -> None:
+    key, value = hazard[0], around[0] + hazard[1] + around[1]
+    payload = {**payload, "customer": {"billing": [{key: value}]}} if nested else {**payload, key: value}
+    # Sound in one direction only: whenever the check says "unchanged", the walk agrees.
+    if NO_MASKING.leaves_unchanged(_dumps(payload)):
+        assert NO_MASKING.apply(payload) == payload
+    # What success_result relies on: the check on the pruned result text.
+    if NO_MASKING.leaves_unchanged(result_json(payload)):
+        assert result_json(NO_MASKING.apply(payload)) == result_json(payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"note": f"paid with {VISA_TEST}"},
+        {"note": "4111-1111-1111-1111"},
+        *({"note": card} for card in _CARD_IN_OTHER_DIGITS),  # the card pattern's \d matches them
+        {"customer": {"Password": "x"}},
+        {"to\u212aen": "x"},
+        {"columns": ["card_number"], "items": [["4111"]]},
+        {"note": "zero\u200bwidth"},
+        {"note": "bell\x07"},
+        {"note": "carriage\rreturn"},
+        {"note": "emoji\ufe0f"},
+    ],
+)
+def test_the_check_sends_what_needs_redacting_to_the_walk(payload: dict[str, object]) -> None:
+    assert not NO_MASKING.leaves_unchanged(result_json(payload))
+    assert not EVERYTHING.leaves_unchanged(result_json({"email": "jane@example.com"}))
+
+
+def test_ordinary_records_pass_the_check_without_a_walk() -> None:
+    record = {
+        "customer": {
+            "customer_profile_oid": 100007,
+            "email": "taro.yamada@example.jp",
+            "billing": [{"first_name": "太郎", "day_phone": "+81 3-5555-0123", "postal_code": "100-0005"}],
+            "notes": "Leave at door\nring twice — merci, José",
+            "last_modified_dts": "2026-07-06T23:40:00-04:00",
+        },
+        "sandbox": True,
+    }
+    assert NO_MASKING.leaves_unchanged(result_json(record))

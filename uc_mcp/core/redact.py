@@ -170,6 +170,24 @@ class Redactor:
                 return _mask_whole(value)
         return self.text(value)
 
+    def leaves_unchanged(self, json_text: str) -> bool:
+        """True when :meth:`apply` would return the value serialised as ``json_text`` (compact JSON,
+        non-ASCII kept) unchanged: no masking configured, no secret or card-number key, no hidden
+        character and no run of 13 digits anywhere in the text. A few C-level scans of the whole text
+        instead of a Python call per value; False only means "walk it" (the check may be over-cautious,
+        never the other way round)."""
+        if self.masked or not json_text.isprintable():  # also catches Cf/Co/Cn characters unescaped by JSON
+            return False
+        data = json_text.encode("utf-8")
+        if b"\\" in data and any(escape in data for escape in _STRIPPED_ESCAPES):
+            return False  # control characters that JSON escaped
+        lowered = data.lower()  # ASCII letters only: the one other letter that lowers to ASCII is below
+        if any(ending in lowered for ending in _SECRET_KEY_ENDINGS):
+            return False
+        if not json_text.isascii() and any(lead in data for lead in _NON_ASCII_SUSPECTS):
+            return False
+        return not _may_hold_card_number(json_text, data)
+
     def apply(self, payload: Any, key: str | None = None) -> Any:
         """``payload`` with secrets dropped, strings cleaned and configured fields masked."""
         if type(payload) in _SCALARS:  # most values of a record: nothing to clean, checked first
@@ -219,4 +237,35 @@ class Redactor:
 
 
 _SCALARS: Final = frozenset({bool, int, float, type(None)})
+
+# What leaves_unchanged looks for in a JSON text. Keys appear quoted; control characters other than
+# newline and tab appear as these escapes (a literal backslash before r, b, f or u also matches: the
+# result is walked, which is merely slower).
+# Every secret or card-number key ends in one of these, closing quote included (so "ftoken" is walked too).
+_SECRET_KEY_ENDINGS: Final = (b'token"', b'password"', b'_key"', b'secret"', b'card_number"')
+_STRIPPED_ESCAPES: Final = (b"\\u", b"\\r", b"\\b", b"\\f")
+# Non-ASCII that means "walk it": the Kelvin sign (str.lower() makes it an ASCII "k", so a key may
+# become "token" only in the walk's lowercasing), and the UTF-8 lead bytes of the variation selectors
+# strip_invisible removes (U+FE00-FE0F lie in U+FE00-FE3F, U+E0100-E01EF in U+E0000-E0FFF; both
+# blocks are rare in customer data).
+_NON_ASCII_SUSPECTS: Final = ("\u212a".encode(), b"\xef\xb8", b"\xf3\xa0")
+# Digits become "0" and the separators a card number may contain disappear, so any card-number
+# candidate (13-19 digits, single spaces or dashes between) becomes a run of 13 zeros.
+_DIGITS_TO_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
+_CARD_SEPARATORS: Final = b" -"
+_ASCII_BYTES: Final = bytes(range(128))
+_THIRTEEN_ZEROS: Final = b"0" * 13
+
+
+def _may_hold_card_number(text: str, data: bytes) -> bool:
+    """``data`` is ``text`` in UTF-8."""
+    if _THIRTEEN_ZEROS in data.translate(_DIGITS_TO_ZERO, _CARD_SEPARATORS):
+        return True
+    if text.isascii():
+        return False
+    # The card pattern's \d also matches other scripts' digits: any such digit means "walk it".
+    others = data.translate(None, _ASCII_BYTES).decode("utf-8")
+    return any(char.isdecimal() for char in others)
+
+
 NO_MASKING: Final = Redactor()

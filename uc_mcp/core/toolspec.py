@@ -210,7 +210,9 @@ def error_result(message: str, redactor: Redactor = NO_MASKING) -> CallToolResul
 def success_result(
     payload: Mapping[str, Any], redactor: Redactor = NO_MASKING, keep: Collection[str] = ()
 ) -> CallToolResult:
-    text = result_json(redactor.apply(payload), keep)
+    text = result_json(payload, keep)
+    if not redactor.leaves_unchanged(text):  # most results: nothing to redact, and no walk to find that out
+        text = result_json(redactor.apply(payload), keep)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
 
 
