@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from uc_mcp.core.budget import (
     ELLIPSIS,
+    Compact,
     compact_json,
     count_result,
     estimate_tokens,
@@ -207,6 +208,11 @@ def test_fit_list_contract(
 def test_fit_object_fits(record: dict[str, Any], fields: list[str] | None, max_tokens: int) -> None:
     result = fit_object(record, max_tokens=max_tokens, fields=fields, view=customer_view)
     assert estimate_tokens(result) <= max_tokens
+    # A fitted record remembers its JSON text; a result holding it says the same as one built afresh.
+    if isinstance(result, Compact):
+        assert result.text == compact_json(result)
+    wrapped = {"customer": result, "sandbox": True, "next_offset": None}
+    assert result_json(wrapped) == result_json({**wrapped, "customer": dict(result)})
     expected = prune(project({**customer_view(record), **record}, fields)[0]) if fields else prune(record)
     if result != expected:
         assert "notice" in result
@@ -514,3 +520,22 @@ def test_result_json_keeps_required_keys_even_when_empty() -> None:
 
     assert result_json({"lists": [], "notice": None, "other": []}) == "{}"
     assert result_json({"lists": [], "notice": None, "other": []}, keep={"lists"}) == '{"lists":[]}'
+
+
+def test_a_changed_record_forgets_its_text() -> None:
+    changes = [
+        lambda r: r.__setitem__("email", "b@example.com"),
+        lambda r: r.__delitem__("email"),
+        lambda r: r.pop("email"),
+        lambda r: r.popitem(),
+        lambda r: r.update(email="c@example.com"),
+        lambda r: r.setdefault("notes", "new"),
+        lambda r: r.clear(),
+        lambda r: r.__ior__({"notes": "new"}),
+    ]
+    for change in changes:
+        record = fit_object({"customer_profile_oid": 1, "email": "a@example.com"}, max_tokens=500)
+        assert isinstance(record, Compact) and record.text == compact_json(record)
+        change(record)
+        assert record.text is None
+        assert result_json({"customer": record}) == result_json({"customer": dict(record)})

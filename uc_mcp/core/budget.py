@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Self
 from uuid import UUID
 
 __all__ = [
@@ -112,6 +112,53 @@ def _nbytes(value: Any) -> int:
     return len(_dumps(value).encode("utf-8"))
 
 
+class Compact(dict[Any, Any]):
+    """A pruned record that remembers its compact JSON text: ``fit_object`` serialises a record to measure
+    it, and the result that holds the record reuses that text instead of walking and serialising it again.
+
+    Changing the record itself forgets the text. Its nested lists and dicts are its own (pruning copies
+    them) and are not to be changed in place: nothing would notice.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, record: Mapping[Any, Any], text: str | None) -> None:
+        super().__init__(record)
+        self.text = text
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.text = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.text = None
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[misc]  # (typeshed: dict.__or__ returns a dict)
+        self.text = None
+        return super().__ior__(other)
+
+    def pop(self, *args: Any) -> Any:
+        self.text = None
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[Any, Any]:
+        self.text = None
+        return super().popitem()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.text = None
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.text = None
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self.text = None
+        super().clear()
+
+
 def compact_json(value: Any) -> str:
     """Compact JSON of ``prune(value)``: no whitespace, no null/empty fields, UTF-8 kept as is.
 
@@ -138,7 +185,20 @@ def result_json(result: Mapping[str, Any], keep: Collection[str] = ()) -> str:
     empty, as is any key in ``keep`` (the output schema's required keys: an empty list is an answer,
     and a missing required key fails the host's schema check). Nothing else null or empty survives.
     """
-    return _dumps(_result_body(result, keep))
+    body = _result_body(result, keep)
+    remembered = any(type(value) is Compact and value.text is not None for value in body.values())
+    if not remembered or not all(type(key) is str for key in body):
+        return _dumps(body)
+    # Written out here, exactly as the encoder would (its separators; keys are strings), so that a
+    # record's remembered text is used as it is.
+    return (
+        "{"
+        + ",".join(
+            f"{_dumps(key)}:{value.text if type(value) is Compact and value.text is not None else _dumps(value)}"
+            for key, value in body.items()
+        )
+        + "}"
+    )
 
 
 def _result_body(result: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
@@ -148,7 +208,7 @@ def _result_body(result: Mapping[str, Any], keep: Collection[str] = ()) -> dict[
             if key in _KEEP_NULL:
                 body[key] = None
             continue
-        pruned = prune(value)
+        pruned = value if type(value) is Compact and value.text is not None else prune(value)
         if _is_empty(pruned) and key not in _KEEP_EMPTY and key not in keep:
             continue
         body[key] = pruned
@@ -737,7 +797,8 @@ def fit_object(
 
     def attempt(obj: dict[str, Any], notice: str) -> dict[str, Any] | None:
         out = {**obj, notice_key: notice} if notice else obj
-        return out if _nbytes(out) <= limit else None
+        text = _dumps(out)
+        return Compact(out, text) if len(text.encode("utf-8")) <= limit else None
 
     fitted = attempt(item, unknown_text)
     if fitted is not None:

@@ -197,7 +197,8 @@ def one_object(
     the tool has no ``fields`` parameter."""
     body = value.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(value, BaseModel) else value
     fitted = fit_object(body or {}, max_tokens=ctx.max_tokens - 40, fields=fields, detail_hint=hint)
-    notice = fitted.pop("notice", None) if isinstance(fitted, dict) else None
+    # (Only popped when there: a fitted record remembers its JSON text until it is changed.)
+    notice = fitted.pop("notice") if "notice" in fitted else None
     result: dict[str, Any] = {key: fitted}
     if notice:
         result["notice"] = notice
