@@ -3,9 +3,16 @@
 UltraCart allows a limited request rate per application (about 1,000 an hour by default) and
 answers concurrent requests from one application with 429; it sends no ``Retry-After``. So the
 limiter paces requests at a configured rate (or unlimited), caps concurrency (1 for the real
-API), and adapts: a 429 sets the pace just below the rate the server was accepting (successes
-per second), and each success raises it slowly again (multiplicative decrease, gentle increase), never above the configured
-ceiling. It is shared by every request of one server.
+API), and adapts both, telling the two kinds of 429 apart by what was in flight:
+
+- a 429 while other requests of ours were in flight says "too many at once": the in-flight cap
+  drops to one less than the number that drew it, and the pace is left alone; after
+  ``GROW_AFTER`` successes in a row the cap grows by one again, up to the configured concurrency;
+- a 429 with nothing else in flight is about the rate: the pace drops just below the rate the
+  server was accepting (successes per second), and each success raises it slowly again
+  (multiplicative decrease, gentle increase), never above the configured ceiling.
+
+It is shared by every request of one server.
 
 Several processes (replicas) calling one store share its pace through an optional ``shared``
 timeline (:class:`SharedPace`, the Redis one in ``shared_state.py``): each slot is taken from it at
@@ -34,6 +41,7 @@ HEADROOM = 0.99  # stay this far under the learned limit
 RECENT = 10.0  # seconds of history that count as evidence of the server's limit
 PROBE = 1.002  # the learned limit creeps up per success, so a raised or underestimated quota is found
 WARN_EVERY = 60.0  # seconds between two warnings that the shared pace is unreachable
+GROW_AFTER = 20  # successes in a row before the in-flight cap is raised by one (each probe may cost a 429)
 
 
 class PaceUnavailable(Exception):
@@ -63,7 +71,11 @@ class RateLimiter:
     ) -> None:
         self.ceiling = rate
         self.rate = rate
-        self._concurrency = anyio.Semaphore(concurrency) if concurrency else None
+        self.max_concurrency = concurrency  # None: no cap until the server refuses concurrent requests
+        self.cap = concurrency  # the in-flight cap now: lowered by concurrency 429s, raised by successes
+        self.in_flight = 0
+        self._waiting: list[anyio.Event] = []  # requests held by the cap
+        self._streak = 0  # successes since the last 429
         self._clock = clock
         self._sleep = sleep
         self._next_slot = 0.0
@@ -77,9 +89,16 @@ class RateLimiter:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one request slot: wait for concurrency and for the pace."""
-        if self._concurrency is not None:
-            await self._concurrency.acquire()
+        """Hold one request slot: wait for the in-flight cap and for the pace."""
+        while self.cap is not None and self.in_flight >= self.cap:
+            released = anyio.Event()
+            self._waiting.append(released)
+            try:
+                await released.wait()
+            finally:
+                if released in self._waiting:  # cancelled while waiting
+                    self._waiting.remove(released)
+        self.in_flight += 1
         try:
             if self.rate:
                 wait = await self._reserve(1.0 / self.rate)
@@ -88,8 +107,14 @@ class RateLimiter:
             self._sent.append(self._clock())
             yield
         finally:
-            if self._concurrency is not None:
-                self._concurrency.release()
+            self.in_flight -= 1
+            self._release_waiting()
+
+    def _release_waiting(self) -> None:
+        # Every waiter checks the cap again (there are a handful at most); those that do not fit wait again.
+        waiting, self._waiting = self._waiting, []
+        for released in waiting:
+            released.set()
 
     async def _reserve(self, interval: float) -> float:
         """Seconds until this request's slot: from the shared timeline when there is one, else local."""
@@ -107,13 +132,19 @@ class RateLimiter:
         return start - now
 
     def on_rate_limited(self) -> None:
-        """A 429: learn the limit and pace just below it.
+        """A 429 (called once the refused request has left its slot): learn the limit it reveals.
 
-        When our pace was being accepted, the pace itself was the step too far; when the server
-        accepted far fewer requests than we sent (an unpaced start, or a lowered quota), the
-        accepted rate is the better estimate of the limit.
+        With other requests still in flight, the server refused the number in flight: cap below it.
+        Otherwise it refused the rate. When our pace was being accepted, the pace itself was the
+        step too far; when the server accepted far fewer requests than we sent (an unpaced start, or
+        a lowered quota), the accepted rate is the better estimate of the limit.
         """
         self.rate_limited += 1
+        self._streak = 0
+        concurrent = self.in_flight + 1  # the refused request and those still in flight
+        if concurrent > 1:
+            self.cap = max(1, min(self.cap or concurrent, concurrent - 1))
+            return
         now = self._clock()
         if self.rate is not None and now - self._last_decrease < 1.0 / self.rate:
             return  # a request sent before the last adjustment: that 429 is already accounted for
@@ -130,8 +161,14 @@ class RateLimiter:
         self.rate = max(MIN_RATE, base * DECREASE)
 
     def on_success(self) -> None:
-        """Grow the pace back towards the learned limit, which itself creeps up (limits change)."""
+        """Grow the pace back towards the learned limit, which itself creeps up (limits change); after a
+        run of successes, allow one more request in flight (up to the configured concurrency)."""
         self._accepted.append(self._clock())
+        self._streak += 1
+        if self._streak >= GROW_AFTER and self.cap is not None and self.cap != self.max_concurrency:
+            self._streak = 0
+            self.cap = self.cap + 1 if self.max_concurrency is None else min(self.max_concurrency, self.cap + 1)
+            self._release_waiting()
         if self.rate is None:
             return
         limit = self.ceiling
