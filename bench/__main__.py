@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = {
         "startup_rounds": 3 if quick else 9,
         "overhead_calls": 300 if quick else 1000,
-        "paging_rounds": 3 if quick else 7,
+        "paging_rounds": 5 if quick else 11,
         "rate_page": 200 if quick else 100,
         "large": 20_000 if quick else 100_000,
         "rate_seconds": 1.0 if quick else 2.0,
