@@ -41,6 +41,7 @@ from uc_mcp.ultracart.sandbox.clock import STORE_TZ
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 from uc_mcp.ultracart.sandbox.store import SandboxStore
 from uc_mcp.ultracart.tools import count as count_module
+from uc_mcp.ultracart.tools.find import PHONE_FILTERS
 
 pytestmark = pytest.mark.anyio
 
@@ -348,11 +349,33 @@ async def test_find_by_a_formatted_phone_number(h: Harness) -> None:
     assert result["interpreted_as"] == "phone"
 
 
-async def test_find_by_oid_is_one_call(h: Harness) -> None:
+async def test_find_by_oid_also_tries_the_number_as_a_phone_ending(h: Harness) -> None:
     result = await h.call(FIND, {"query": str(JON)})
     assert [(row["customer_profile_oid"], row["matched"]) for row in rows(result)] == [(JON, "customer_profile_oid")]
-    assert (result["interpreted_as"], result["api_calls"], result["complete"]) == ("oid", 1, True)
-    assert h.requests[0].path.endswith(f"/customer/customers/{JON}")
+    assert (result["interpreted_as"], result["api_calls"], result["complete"]) == ("oid", 5, True)
+    assert h.requests[0].path.endswith(f"/customer/customers/{JON}")  # the oid first, then the four phone filters
+    assert [line.split(":")[0] for line in result["how"][1:5]] == [f"{name} filter" for name in PHONE_FILTERS]
+    assert result["how"][-1] == f"not scanned for phone endings (customer {JON} exists); to search phones only, " + (
+        f"call again with query='-{JON}'"
+    )
+
+
+async def test_a_number_that_is_an_oid_and_a_phone_ending_finds_both(h: Harness) -> None:
+    other = next(oid for oid in everyone(h) if oid != JON)
+    phone = f"+1 303 55{JON}"  # ends with JON's oid
+    updated = await h.client.call_tool(
+        "ultracart_update_customer", {"customer_profile_oid": other, "changes": {"billing": [{"day_phone": phone}]}}
+    )
+    assert not updated.is_error, text_of(updated)
+    result = await h.call(FIND, {"query": str(JON)})
+    found = [(row["customer_profile_oid"], row["matched"]) for row in rows(result)]
+    assert found[0] == (JON, "customer_profile_oid")
+    if h.strict:  # the phone filters match whole numbers only, and an oid hit is not followed by a scan
+        assert len(found) == 1 and "query='-" in result["how"][-1]
+        result = await h.call(FIND, {"query": f"-{JON}"})  # the way the result suggests
+        assert result["interpreted_as"] == "phone"
+        found = [(row["customer_profile_oid"], row["matched"]) for row in rows(result)]
+    assert any(oid == other and reason.startswith("phone") for oid, reason in found), found
 
 
 async def test_find_nothing_says_so_and_is_complete(h: Harness) -> None:
@@ -397,6 +420,16 @@ async def test_find_narrowed_by_billing_state(h: Harness) -> None:
     }
     assert {row["customer_profile_oid"] for row in rows(result)} == truth == {JON}
     assert all("billing_state=OR" in request.query for request in h.requests)
+
+
+@pytest.mark.parametrize("state", ["or", "Or"])
+async def test_a_state_code_in_lower_case_narrows_like_the_code(h: Harness, state: str) -> None:
+    # The strict profile matches filters exactly: "or" finds nobody unless the tool sends the code as "OR".
+    result = await h.call(FIND, {"query": "smith", "billing_state": state})
+    assert {row["customer_profile_oid"] for row in rows(result)} == {JON}
+    assert all("billing_state=OR" in request.query for request in h.requests)
+    counted = await h.call(COUNT, {"billing_state": state.lower()})
+    assert counted["total"] == sum(in_billing_state(c, "OR") for c in everyone(h).values())
 
 
 async def test_find_exact_email_outside_the_state_is_not_shown(h: Harness) -> None:
@@ -511,7 +544,7 @@ async def test_count_by_state_and_signup_year(h: Harness) -> None:
     assert result["total"] == CUSTOMERS and result["complete"] is True
     assert_breakdown(result["by"]["state"], breakdown(customers, "state"))
     assert result["by"]["signup_year"] == sorted([year, n] for year, n in breakdown(customers, "signup_year").items())
-    assert result["api_calls"] == 2  # the total, then one page of every customer for both dimensions
+    assert result["api_calls"] == 1  # one page of every customer, for the total and both dimensions
     assert result["how"][-1] == f"by state, signup_year: counted from all {CUSTOMERS} matching customers (1 call)"
 
 
@@ -547,6 +580,37 @@ async def test_count_by_signup_year_from_per_year_totals(h: Harness, monkeypatch
         assert result["how"][-1].startswith("by signup_year: one total_records call per year")
 
 
+async def test_count_by_signup_year_keeps_the_years_counted_when_calls_run_out(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if h.strict:
+        pytest.skip("strict gives no totals for a date range: the years are counted by reading (tested above)")
+    monkeypatch.setattr(count_module, "PAGE", 1)  # per-year totals are cheaper than reading 60 one-customer pages
+    truth = breakdown(everyone(h).values(), "signup_year")
+    first = int(min(truth))
+    result = await h.call(COUNT, {"by": ["signup_year"], "max_calls": 5})  # total, oldest signup, three years
+    counted = [str(year) for year in range(first, first + 3)]
+    assert result["complete"] is False and result["total"] == CUSTOMERS
+    assert result["by"]["signup_year"] == sorted([year, truth[year]] for year in counted if truth.get(year))
+    assert (
+        result["how"][-1]
+        == f"by signup_year: years {first}-{first + 2} counted from total_records before max_calls ran out"
+    )
+
+
+async def test_find_says_when_a_filter_matched_more_than_it_ranked(server_factory: ServerFactory, big_db: Path) -> None:
+    async with connect(server_factory, "default", sandbox_db=big_db, sandbox_customers=BIG_STORE) as h:
+        # Over a quarter of the demo customers use gmail.com: the email filter (a substring match on this
+        # profile) matches more than the one page of 200 the tool ranks.
+        assert sum(str(c.get("email", "")).endswith("@gmail.com") for c in everyone(h).values()) > 200
+        result = await h.call(FIND, {"query": "gmail.com"})
+        assert result["interpreted_as"] == "partial email"
+        assert result["complete"] is False, result["how"]
+        assert "email filter: " in " ".join(result["how"]) and "more exist" in " ".join(result["how"])
+        assert "matched more than 200 customers" in result["notice"]
+        assert "No customer matched" not in result["notice"]
+
+
 async def test_count_partial_on_a_bigger_store(server_factory: ServerFactory, big_db: Path) -> None:
     for profile in PROFILES:
         async with connect(server_factory, profile, sandbox_db=big_db, sandbox_customers=BIG_STORE) as h:
@@ -566,12 +630,12 @@ async def test_count_partial_on_a_bigger_store(server_factory: ServerFactory, bi
                 assert (result["total"], result["api_calls"], result["complete"]) == (americans, 1, True)
 
             result = await h.call(COUNT, {"by": ["state"], "max_calls": 3})
-            assert result["total"] == BIG_STORE and result["complete"] is False
-            assert sum(n for _, n in result["by"]["state"]) == 400  # two pages of 200 seen
+            assert result["total"] == BIG_STORE and result["complete"] is False  # the total from the first page
+            assert sum(n for _, n in result["by"]["state"]) == 600  # three pages of 200 seen
             assert "higher max_calls" in result["notice"]
 
-            result = await h.call(COUNT, {"by": ["state"], "max_calls": 6})
-            assert result["complete"] is True and result["api_calls"] == 6
+            result = await h.call(COUNT, {"by": ["state"], "max_calls": 5})  # 5 pages of 200: the whole store
+            assert result["complete"] is True and result["api_calls"] == 5
             assert_breakdown(result["by"]["state"], breakdown(customers.values(), "state"))
 
 

@@ -53,6 +53,22 @@ class CallBudget:
         return await make()
 
 
+# Filters whose two-letter values are codes (US states, countries). Assumed: UltraCart stores codes in
+# upper case as checkout sends them, and its filters may match exactly (the sandbox's strict profile
+# does), so the assist tools send "tx" as "TX". A full name ("Texas") is sent as given.
+CODE_FILTERS: Final = frozenset({"billing_state", "shipping_state", "billing_country_code", "shipping_country_code"})
+
+
+def with_codes_upper(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """``filters`` with two-letter state and country codes upper-cased."""
+    return {
+        key: value.upper()
+        if key in CODE_FILTERS and isinstance(value, str) and len(value) == 2 and value.isalpha()
+        else value
+        for key, value in filters.items()
+    }
+
+
 async def customers_page(
     api: Any, budget: CallBudget, label: str, filters: Mapping[str, Any], *, offset: int = 0, limit: int = PAGE
 ) -> Page[dict[str, Any]]:

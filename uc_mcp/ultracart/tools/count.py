@@ -28,7 +28,7 @@ from pydantic import Field, create_model
 from ...core.budget import estimate_tokens
 from ...core.toolspec import ToolContext, ToolSpec
 from ..views import customer_view
-from .assist import PAGE, BudgetSpent, CallBudget, MaxCalls
+from .assist import PAGE, BudgetSpent, CallBudget, MaxCalls, with_codes_upper
 from .common import ObjectResult, StrictInput, mark
 from .customers import FILTER_FIELDS, requested_filters
 
@@ -108,30 +108,18 @@ def _fit_by(payload: dict[str, Any], counters: dict[str, Counter[str]], max_toke
 
 
 async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
-    filters = requested_filters(request)
+    filters = with_codes_upper(requested_filters(request))
     dimensions: list[str] = list(dict.fromkeys(request.by or []))
     budget = CallBudget(request.max_calls)
     how: list[str] = []
     result: dict[str, Any] = {"total": None}
     complete = True
     try:
-        first = await budget.call("count", lambda: ctx.api.customer_page(0, 1, **filters))
-        total = first.total
-        if total is not None:
-            result["total"] = total
-            how.append("total: the API's total_records for the filter (1 call)")
-        scan_needed = total is None or any(d != "signup_year" for d in dimensions)
-        if dimensions == ["signup_year"] and total is not None:
-            years = datetime.now(UTC).year - 1995 + 1  # one call per year since UltraCart began (assumed floor)
-            scan_needed = -(-total // PAGE) < years
-            if not scan_needed:
-                by_year = await _years_by_totals(ctx, budget, filters, how)
-                if by_year is None:  # the API gave no per-year totals: count them by walking
-                    scan_needed = True
-                else:
-                    result["by"] = {"signup_year": by_year}
-        if scan_needed and (dimensions or total is None):
+        if any(d != "signup_year" for d in dimensions):
+            # The breakdown needs every matching record: the walk's first page brings the total too.
             await _walk(ctx, budget, filters, dimensions, result, how)
+        else:
+            await _count(ctx, budget, filters, dimensions, result, how)
     except BudgetSpent:
         complete = False
         if "_seen" in result:
@@ -157,26 +145,57 @@ async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
     return mark(ctx, payload)
 
 
+async def _count(
+    ctx: ToolContext,
+    budget: CallBudget,
+    filters: dict[str, Any],
+    dimensions: list[str],
+    result: dict[str, Any],
+    how: list[str],
+) -> None:
+    """The total from a one-customer page, a signup-year breakdown from per-year totals when that is
+    cheaper than reading; reading the matching customers when the API gives no total."""
+    first = await budget.call("count", lambda: ctx.api.customer_page(0, 1, **filters))
+    total = first.total
+    if total is not None:
+        result["total"] = total
+        how.append("total: the API's total_records for the filter (1 call)")
+    if dimensions and total is not None:
+        years = datetime.now(UTC).year - 1995 + 1  # one call per year since UltraCart began (assumed floor)
+        if -(-total // PAGE) >= years and await _years_by_totals(ctx, budget, filters, result, how):
+            return
+    if dimensions or total is None:
+        await _walk(ctx, budget, filters, dimensions, result, how)
+
+
 async def _years_by_totals(
-    ctx: ToolContext, budget: CallBudget, filters: dict[str, Any], how: list[str]
-) -> Counter[str] | None:
-    """Signup years from date-range totals: the earliest signup first, then one call per year.
-    None when the API gives no total for a date range (it may omit totals for any filter)."""
+    ctx: ToolContext, budget: CallBudget, filters: dict[str, Any], result: dict[str, Any], how: list[str]
+) -> bool:
+    """Signup years from date-range totals: the earliest signup first, then one call per year, each
+    year's count kept as it comes (a partial answer keeps the years counted). False when the API
+    gives no total for a date range (it may omit totals for any filter): the caller reads instead."""
     oldest = await budget.call("oldest signup", lambda: ctx.api.customer_page(0, 1, sort=["+signup_dts"], **filters))
-    if not oldest.items or not isinstance(oldest.items[0].get("signup_dts"), str):
-        return Counter()
-    start = int(oldest.items[0]["signup_dts"][:4])
     counter: Counter[str] = Counter()
-    for year in range(start, datetime.now(UTC).year + 1):
+    result["by"] = {"signup_year": counter}
+    if not oldest.items or not isinstance(oldest.items[0].get("signup_dts"), str):
+        return True
+    start, end = int(oldest.items[0]["signup_dts"][:4]), datetime.now(UTC).year
+    for year in range(start, end + 1):
         window = {**filters, "signup_dts_start": f"{year}-01-01", "signup_dts_end": f"{year}-12-31T23:59:59"}
-        page = await budget.call(f"signup {year}", lambda window=window: ctx.api.customer_page(0, 1, **window))  # type: ignore[misc]
+        try:
+            page = await budget.call(f"signup {year}", lambda window=window: ctx.api.customer_page(0, 1, **window))  # type: ignore[misc]
+        except BudgetSpent:
+            counted = f"years {start}-{year - 1}" if year > start else "no year"
+            how.append(f"by signup_year: {counted} counted from total_records before max_calls ran out")
+            raise
         if page.total is None:
+            del result["by"]
             how.append("by signup_year: the API gave no total for a date range; counting by reading instead")
-            return None
+            return False
         if page.total:
             counter[str(year)] = page.total
-    how.append(f"by signup_year: one total_records call per year {start}-{datetime.now(UTC).year}")
-    return counter
+    how.append(f"by signup_year: one total_records call per year {start}-{end}")
+    return True
 
 
 async def _walk(
@@ -199,6 +218,9 @@ async def _walk(
             )
             pages += 1
             seen += len(page.items)
+            if pages == 1 and page.total is not None and result.get("total") is None:
+                result["total"] = page.total
+                how.append("total: the API's total_records for the filter (from the first page read)")
             for customer in page.items:
                 for dimension in dimensions:
                     counters[dimension].update(_values(customer, dimension))

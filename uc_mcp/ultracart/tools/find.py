@@ -34,6 +34,7 @@ from ...ui import TABLE_VIEW
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 from .assist import (
     CANDIDATE_EXPANSION,
+    PAGE,
     BudgetSpent,
     CallBudget,
     Match,
@@ -42,6 +43,7 @@ from .assist import (
     digits,
     explain,
     is_phone,
+    with_codes_upper,
 )
 from .common import LIST_ID_FIELDS, ListResult, StrictInput, mark
 
@@ -68,7 +70,12 @@ class FindResult(ListResult):
     interpreted_as: str = Field(description="What the query was taken for: oid, email, partial email, phone, name.")
     how: list[str] = Field(description="The API calls made, in order, and what the scan covered.")
     api_calls: int
-    complete: bool = Field(description="False when max_calls ran out before every step was tried.")
+    complete: bool = Field(
+        description=(
+            "False when matches may be missing: max_calls ran out before every step was tried, or a filter "
+            "matched more customers than the one page (200) that was ranked."
+        )
+    )
 
 
 @dataclass(slots=True)
@@ -142,36 +149,43 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
     query = request.query.strip()
     kind = interpret(query)
     budget = CallBudget(request.max_calls)
-    narrowing = {
-        key: value
-        for key, value in (
-            ("billing_state", request.billing_state),
-            ("billing_country_code", request.billing_country_code),
-        )
-        if value
-    }
+    narrowing = with_codes_upper(
+        {"billing_state": request.billing_state, "billing_country_code": request.billing_country_code}
+    )
+    narrowing = {key: value for key, value in narrowing.items() if value}
     candidates = Candidates()
     how: list[str] = []
-    complete = True
+    stopped = False  # max_calls ran out
+    overflowing: list[str] = []  # filters that matched more customers than the page that was ranked
     try:
         await _direct(ctx, budget, query, kind, candidates, how)
-        if not any(match.rank == 0 for match, _ in candidates.found.values()):
+        # A number is ambiguous: customer 4471 and "the phone ending 4471" are both tried (an oid hit ranks
+        # first). Any other exact hit (a full email) makes the filters pointless.
+        if kind == "oid" or not any(match.rank == 0 for match, _ in candidates.found.values()):
             for label, filters in filter_steps(query, kind):
                 page = await customers_page(ctx.api, budget, label, {**filters, **narrowing})
                 added = sum(candidates.add(customer, query, label, keep=True) for customer in page.items)
-                how.append(f"{label}: {added} match(es)" + (" (more exist)" if page.more else ""))
+                how.append(f"{label}: {added} match(es)" + (" in the first page; more exist" if page.more else ""))
+                if page.more:
+                    overflowing.append(label)
         if not candidates.found and request.scan:
             await _scan(ctx, budget, query, narrowing, candidates, how)
+        elif kind == "oid" and request.scan and any(match.rank == 0 for match, _ in candidates.found.values()):
+            how.append(
+                f"not scanned for phone endings (customer {query} exists); to search phones only, call again with "
+                f"query='-{query}'"
+            )
     except BudgetSpent as spent:
-        complete = False
+        stopped = True
         how.append(f"stopped before {spent}: max_calls={request.max_calls} reached")
+    complete = not stopped and not overflowing
     matched = [{**customer_view(customer), "matched": match.reason} for match, customer in candidates.ranked()]
     matched = [row for row in matched if _in_scope(row, narrowing)]
     rows = matched[: request.limit]
     extras = {"interpreted_as": kind, "how": how, "api_calls": budget.used, "complete": complete}
     # The table gets what the rest of the result (with its longest notice) leaves of the budget, plus
     # the room of fit_list's own notice of a cut, which ours replaces; the loop below makes sure.
-    longest = _notice(complete, 0, len(matched), request)
+    longest = _notice(stopped, overflowing, 0, len(matched), request)
     reserve = estimate_tokens({**extras, "notice": longest or "", "sandbox": True})
     table = fit_list(
         rows,
@@ -186,7 +200,7 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
     items: list[Any] = table["items"]
     shortened = table.get("notice") if len(items) == len(rows) else None  # only long values trimmed
     while True:
-        notice = " ".join(filter(None, (shortened, _notice(complete, len(items), len(matched), request))))
+        notice = " ".join(filter(None, (shortened, _notice(stopped, overflowing, len(items), len(matched), request))))
         result = {**table, "items": items, "returned": len(items), "next_offset": None, "notice": notice or None}
         result = mark(ctx, {**result, **extras})
         if not items or text_tokens(result_json(result)) <= ctx.max_tokens:
@@ -247,19 +261,24 @@ def _in_scope(row: Mapping[str, Any], narrowing: Mapping[str, str]) -> bool:
     )
 
 
-def _notice(complete: bool, shown: int, matched: int, request: FindCustomersInput) -> str | None:
+def _notice(stopped: bool, overflowing: list[str], shown: int, matched: int, request: FindCustomersInput) -> str | None:
     parts = []
     if shown < matched:
         why = "raise limit for more" if shown == request.limit else "to fit the result budget"
         parts.append(f"Showing the best {shown} of {matched} matches ({why}).")
-    if not complete:
+    if overflowing:
+        parts.append(
+            f"The {' and '.join(overflowing)} matched more than {PAGE} customers and only the first {PAGE} were "
+            "ranked, so better matches may be missing."
+        )
+    if stopped:
         parts.append(
             f"The search stopped at max_calls={request.max_calls}, so matches may be missing: call again with a "
             "higher max_calls."
         )
     if parts:
         parts.append("Or narrow the query (full email, billing_state).")
-    if not matched and complete:
+    if not matched and not stopped and not overflowing:
         parts.append("No customer matched. Try part of the email, the last name alone, or the phone's last 4 digits.")
     return " ".join(parts) or None
 
