@@ -179,3 +179,25 @@ async def test_compact_view_of_50_sandbox_customers() -> None:
     assert all(item["name"] and item["city"] for item in rows)
     assert ratio >= 10.0
     assert text_tokens(text) < raw_bytes / 4 / 10
+
+
+def test_the_overview_orders_ledger_entries_by_time_not_by_their_text() -> None:
+    from uc_mcp.ultracart.tools.overview import _store_credit
+
+    # The night clocks went back: 01:30 EDT (05:30 UTC) came before 01:10 EST (06:10 UTC).
+    entries = [
+        {"entry_dts": "2026-11-01T01:10:00-05:00", "amount": 2, "description": "second"},
+        {"entry_dts": "2026-11-01T01:30:00-04:00", "amount": 1, "description": "first"},
+        {"entry_dts": "not a date", "amount": 0, "description": "unreadable"},
+        {"entry_dts": "2026-11-01T07:00:00", "amount": 3, "description": "third (no offset: UTC)"},
+    ]
+    summary = _store_credit({"past_ledgers": entries, "available": 3})
+    assert summary is not None
+    # Newest first; what cannot be read as a date-time counts as oldest.
+    assert [entry["description"] for entry in summary["recent"]] == [
+        "third (no offset: UTC)",
+        "second",
+        "first",
+        "unreadable",
+    ]
+    assert summary["ledger_entries"] == 4

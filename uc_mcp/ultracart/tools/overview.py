@@ -13,6 +13,7 @@ guessing. Everything is fitted to the result budget; ``more`` names the tool for
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import anyio
@@ -100,10 +101,22 @@ def _loyalty(loyalty: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {key: loyalty[key] for key in keep if loyalty.get(key) is not None} or None
 
 
+def _entry_instant(entry: Mapping[str, Any]) -> float:
+    """When a ledger entry happened, as a POSIX time: entries carry their own UTC offsets (around a DST
+    change two of them differ), so their text does not sort by time. A value without an offset is taken
+    as UTC (assumed; UltraCart sends offsets); one that is no date-time sorts first (oldest)."""
+    text = entry.get("entry_dts")
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return float("-inf")
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
 def _store_credit(credit: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if credit is None:
         return None
-    ledger = sorted(credit.get("past_ledgers") or [], key=lambda entry: str(entry.get("entry_dts", "")))
+    ledger = sorted(credit.get("past_ledgers") or [], key=_entry_instant)
     recent = [
         {key: entry[key] for key in ("entry_dts", "amount", "description", "action") if entry.get(key) is not None}
         for entry in ledger[-RECENT_LEDGER:][::-1]
