@@ -381,6 +381,35 @@ def seed(conn: sqlite3.Connection, count: int, seed_value: int, hash_password: A
     _run_script(conn, INDEXES)
 
 
+def _index_statements() -> dict[str, str]:
+    """INDEXES by index name, each statement without its comments and with single spaces."""
+    statements: dict[str, str] = {}
+    for statement in INDEXES.split(";"):
+        lines = [line for line in statement.splitlines() if line.strip() and not line.strip().startswith("--")]
+        text = " ".join(" ".join(lines).split())
+        if text:
+            statements[text.split(" INDEX ", 1)[1].split(" ", 1)[0]] = text
+    return statements
+
+
+def upgrade_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Bring a database seeded by an earlier version up to today's indexes (created when missing, rebuilt
+    when their definition changed); the data is left as it is. Returns the names of the indexes built."""
+    existing = {
+        name: " ".join(str(sql).split())
+        for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+    }
+    built = []
+    for name, statement in _index_statements().items():
+        if existing.get(name) == statement:
+            continue
+        if name in existing:
+            conn.execute(f"DROP INDEX {name}")
+        conn.execute(statement)
+        built.append(name)
+    return built
+
+
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
     # Statement by statement: executescript() would commit the caller's open transaction.
     for statement in script.split(";"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import secrets
 import sqlite3
@@ -27,6 +28,8 @@ from .documents import apply_body, check_email, parse_expand, render
 from .errors import ApiError, bad_request, not_found
 from .filters import CustomerFilters, Profile, fold, order_clause, where_clause
 from .ledger import Movement, compute
+
+log = logging.getLogger("uc_mcp.sandbox")
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 100
@@ -90,8 +93,8 @@ class SandboxStore:
     ) -> SandboxStore:
         """Open the database at ``path`` (``:memory:`` for a private one), seeding it if new.
 
-        An existing database is never re-seeded or altered: ``customers`` and ``seed`` only
-        matter the first time.
+        An existing database is never re-seeded: ``customers`` and ``seed`` only matter the first
+        time. Its indexes are brought up to today's (the data is left as it is).
         """
         memory = str(path) == ":memory:"
         if not memory:
@@ -106,6 +109,10 @@ class SandboxStore:
             fresh = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None
             if fresh:
                 schema.seed(conn, customers, seed, hash_password)
+            else:
+                built = schema.upgrade_indexes(conn)
+                if built:
+                    log.info("sandbox database %s: indexes brought up to date: %s", path, ", ".join(built))
         return store
 
     def close(self) -> None:
