@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
@@ -111,15 +112,11 @@ async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
     filters = with_codes_upper(requested_filters(request))
     dimensions: list[str] = list(dict.fromkeys(request.by or []))
     budget = CallBudget(request.max_calls)
-    how: list[str] = []
-    result: dict[str, Any] = {"total": None}
+    tally = _Tally(ctx, budget, filters, dimensions)
+    result, how = tally.result, tally.how
     complete = True
     try:
-        if any(d != "signup_year" for d in dimensions):
-            # The breakdown needs every matching record: the walk's first page brings the total too.
-            await _walk(ctx, budget, filters, dimensions, result, how)
-        else:
-            await _count(ctx, budget, filters, dimensions, result, how)
+        await tally.run()
     except BudgetSpent:
         complete = False
         if "_seen" in result:
@@ -145,97 +142,104 @@ async def count_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
     return mark(ctx, payload)
 
 
-async def _count(
-    ctx: ToolContext,
-    budget: CallBudget,
-    filters: dict[str, Any],
-    dimensions: list[str],
-    result: dict[str, Any],
-    how: list[str],
-) -> None:
-    """The total from a one-customer page, a signup-year breakdown from per-year totals when that is
-    cheaper than reading; reading the matching customers when the API gives no total."""
-    first = await budget.call("count", lambda: ctx.api.customer_page(0, 1, **filters))
-    total = first.total
-    if total is not None:
-        result["total"] = total
-        how.append("total: the API's total_records for the filter (1 call)")
-    if dimensions and total is not None:
-        years = datetime.now(UTC).year - 1995 + 1  # one call per year since UltraCart began (assumed floor)
-        if -(-total // PAGE) >= years and await _years_by_totals(ctx, budget, filters, result, how):
-            return
-    if dimensions or total is None:
-        await _walk(ctx, budget, filters, dimensions, result, how)
+@dataclass(slots=True)
+class _Tally:
+    """One count in progress: the filter and dimensions asked for, the call budget, the numbers found so
+    far (``result``) and how each was computed (``how``)."""
 
+    ctx: ToolContext
+    budget: CallBudget
+    filters: dict[str, Any]
+    dimensions: list[str]
+    result: dict[str, Any] = field(default_factory=lambda: {"total": None})
+    how: list[str] = field(default_factory=list)
 
-async def _years_by_totals(
-    ctx: ToolContext, budget: CallBudget, filters: dict[str, Any], result: dict[str, Any], how: list[str]
-) -> bool:
-    """Signup years from date-range totals: the earliest signup first, then one call per year, each
-    year's count kept as it comes (a partial answer keeps the years counted). False when the API
-    gives no total for a date range (it may omit totals for any filter): the caller reads instead."""
-    oldest = await budget.call("oldest signup", lambda: ctx.api.customer_page(0, 1, sort=["+signup_dts"], **filters))
-    counter: Counter[str] = Counter()
-    result["by"] = {"signup_year": counter}
-    if not oldest.items or not isinstance(oldest.items[0].get("signup_dts"), str):
+    async def run(self) -> None:
+        if any(d != "signup_year" for d in self.dimensions):
+            # The breakdown needs every matching record: the walk's first page brings the total too.
+            await self.walk()
+        else:
+            await self.count()
+
+    async def count(self) -> None:
+        """The total from a one-customer page, a signup-year breakdown from per-year totals when that is
+        cheaper than reading; reading the matching customers when the API gives no total."""
+        first = await self.budget.call("count", lambda: self.ctx.api.customer_page(0, 1, **self.filters))
+        total = first.total
+        if total is not None:
+            self.result["total"] = total
+            self.how.append("total: the API's total_records for the filter (1 call)")
+        if self.dimensions and total is not None:
+            years = datetime.now(UTC).year - 1995 + 1  # one call per year since UltraCart began (assumed floor)
+            if -(-total // PAGE) >= years and await self.years_by_totals():
+                return
+        if self.dimensions or total is None:
+            await self.walk()
+
+    async def years_by_totals(self) -> bool:
+        """Signup years from date-range totals: the earliest signup first, then one call per year, each
+        year's count kept as it comes (a partial answer keeps the years counted). False when the API
+        gives no total for a date range (it may omit totals for any filter): the caller reads instead."""
+        api, filters = self.ctx.api, self.filters
+        oldest = await self.budget.call(
+            "oldest signup", lambda: api.customer_page(0, 1, sort=["+signup_dts"], **filters)
+        )
+        counter: Counter[str] = Counter()
+        self.result["by"] = {"signup_year": counter}
+        if not oldest.items or not isinstance(oldest.items[0].get("signup_dts"), str):
+            return True
+        start, end = int(oldest.items[0]["signup_dts"][:4]), datetime.now(UTC).year
+        for year in range(start, end + 1):
+            window = {**filters, "signup_dts_start": f"{year}-01-01", "signup_dts_end": f"{year}-12-31T23:59:59"}
+            try:
+                page = await self.budget.call(f"signup {year}", lambda window=window: api.customer_page(0, 1, **window))  # type: ignore[misc]
+            except BudgetSpent:
+                counted = f"years {start}-{year - 1}" if year > start else "no year"
+                self.how.append(f"by signup_year: {counted} counted from total_records before max_calls ran out")
+                raise
+            if page.total is None:
+                del self.result["by"]
+                self.how.append("by signup_year: the API gave no total for a date range; counting by reading instead")
+                return False
+            if page.total:
+                counter[str(year)] = page.total
+        self.how.append(f"by signup_year: one total_records call per year {start}-{end}")
         return True
-    start, end = int(oldest.items[0]["signup_dts"][:4]), datetime.now(UTC).year
-    for year in range(start, end + 1):
-        window = {**filters, "signup_dts_start": f"{year}-01-01", "signup_dts_end": f"{year}-12-31T23:59:59"}
+
+    async def walk(self) -> None:
+        """Read every matching customer once, counting and grouping here."""
+        api, filters, dimensions, result = self.ctx.api, self.filters, self.dimensions, self.result
+        expand = sorted({name for dimension in dimensions for name in _EXPANSIONS[dimension]})
+        counters: dict[str, Counter[str]] = {dimension: Counter() for dimension in dimensions}
+        offset, seen, pages = 0, 0, 0
         try:
-            page = await budget.call(f"signup {year}", lambda window=window: ctx.api.customer_page(0, 1, **window))  # type: ignore[misc]
-        except BudgetSpent:
-            counted = f"years {start}-{year - 1}" if year > start else "no year"
-            how.append(f"by signup_year: {counted} counted from total_records before max_calls ran out")
-            raise
-        if page.total is None:
-            del result["by"]
-            how.append("by signup_year: the API gave no total for a date range; counting by reading instead")
-            return False
-        if page.total:
-            counter[str(year)] = page.total
-    how.append(f"by signup_year: one total_records call per year {start}-{end}")
-    return True
-
-
-async def _walk(
-    ctx: ToolContext,
-    budget: CallBudget,
-    filters: dict[str, Any],
-    dimensions: list[str],
-    result: dict[str, Any],
-    how: list[str],
-) -> None:
-    """Read every matching customer once, counting and grouping here."""
-    expand = sorted({name for dimension in dimensions for name in _EXPANSIONS[dimension]})
-    counters: dict[str, Counter[str]] = {dimension: Counter() for dimension in dimensions}
-    offset, seen, pages = 0, 0, 0
-    try:
-        while True:
-            page = await budget.call(
-                "walk",
-                lambda offset=offset: ctx.api.customer_page(offset, PAGE, expand=expand or None, **filters),  # type: ignore[misc]
+            while True:
+                page = await self.budget.call(
+                    "walk",
+                    lambda offset=offset: api.customer_page(offset, PAGE, expand=expand or None, **filters),  # type: ignore[misc]
+                )
+                pages += 1
+                seen += len(page.items)
+                if pages == 1 and page.total is not None and result.get("total") is None:
+                    result["total"] = page.total
+                    self.how.append("total: the API's total_records for the filter (from the first page read)")
+                for customer in page.items:
+                    for dimension in dimensions:
+                        counters[dimension].update(_values(customer, dimension))
+                if not page.more or not page.items:
+                    break
+                offset = page.next_offset if page.next_offset is not None else offset + len(page.items)
+        finally:
+            result["_seen"] = seen
+            if dimensions:
+                result["by"] = counters  # ranked and fitted to the budget at the end
+        if result.get("total") is None:
+            result["total"] = seen
+            self.how.append(
+                f"total: counted by reading all {seen} matching customers ({_calls(pages)}; the API gave no total)"
             )
-            pages += 1
-            seen += len(page.items)
-            if pages == 1 and page.total is not None and result.get("total") is None:
-                result["total"] = page.total
-                how.append("total: the API's total_records for the filter (from the first page read)")
-            for customer in page.items:
-                for dimension in dimensions:
-                    counters[dimension].update(_values(customer, dimension))
-            if not page.more or not page.items:
-                break
-            offset = page.next_offset if page.next_offset is not None else offset + len(page.items)
-    finally:
-        result["_seen"] = seen
         if dimensions:
-            result["by"] = counters  # ranked and fitted to the budget at the end
-    if result.get("total") is None:
-        result["total"] = seen
-        how.append(f"total: counted by reading all {seen} matching customers ({_calls(pages)}; the API gave no total)")
-    if dimensions:
-        how.append(f"by {', '.join(dimensions)}: counted from all {seen} matching customers ({_calls(pages)})")
+            self.how.append(f"by {', '.join(dimensions)}: counted from all {seen} matching customers ({_calls(pages)})")
 
 
 def _calls(count: int) -> str:
