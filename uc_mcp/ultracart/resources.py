@@ -55,8 +55,8 @@ def register_resources(server: MCPServer, context_factory: Callable[[Context[Any
         tool_ctx = context_factory(ctx)
 
         async def make() -> dict[str, Any]:
-            response = await tool_ctx.api.get_customer(oid, expand=list(VIEW_EXPANSION))
-            return one_object(tool_ctx, "customer", response.customer, hint="read it with ultracart_get_customer")
+            record = await tool_ctx.api.customer_record(oid, expand=list(VIEW_EXPANSION))
+            return one_object(tool_ctx, "customer", record, hint="read it with ultracart_get_customer")
 
         return await _read(make, tool_ctx)
 

@@ -216,19 +216,18 @@ async def _direct(
         return
     label = "oid lookup" if kind == "oid" else "exact email lookup"
     try:
-        if kind == "oid":
-            response = await budget.call(
-                label, lambda: ctx.api.get_customer(int(query), expand=list(CANDIDATE_EXPANSION))
-            )
-        else:
-            response = await budget.call(
-                label, lambda: ctx.api.get_customer_by_email(query, expand=list(CANDIDATE_EXPANSION))
-            )
+        record = await budget.call(
+            label,
+            lambda: ctx.api.customer_record(
+                int(query) if kind == "oid" else None,
+                email=query if kind == "email" else None,
+                expand=list(CANDIDATE_EXPANSION),
+            ),
+        )
     except NotFound:
         how.append(f"{label}: no such customer")
         return
-    customer = response.customer.model_dump(mode="json", exclude_none=True) if response.customer else {}
-    added = found.add(customer, query, label, keep=True)
+    added = found.add(record or {}, query, label, keep=True)
     how.append(f"{label}: {'found' if added else 'no match'}")
 
 
