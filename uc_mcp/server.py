@@ -127,8 +127,10 @@ def enabled_tools(settings: Settings, tools: tuple[ToolSpec, ...]) -> list[ToolS
 
 def build_confirmations(settings: Settings, transport: Literal["stdio", "http"]) -> Confirmations:
     """Token signer, single-use store and policy. Without UC_MCP_CONFIRM_SECRET the secret is random per
-    process; with UC_MCP_REDIS_URL used tokens and elicited single-use keys live in Redis, shared by
-    every replica (otherwise in this process's memory)."""
+    process. Used tokens and elicited single-use keys must be remembered wherever a confirmation can still be
+    presented: with UC_MCP_REDIS_URL in Redis, shared by every replica; else, once a secret is configured (a
+    token or a sealed round then verifies in every process holding it, e.g. each ``uc-mcp call``), in a SQLite
+    file every process on this machine shares; only with per-process secrets in this process's memory."""
     from .core.confirm_token import ConfirmationTokens, UsedTokenStore
 
     secret = settings.confirm_secret.get_secret_value().encode() if settings.confirm_secret else None
@@ -138,6 +140,10 @@ def build_confirmations(settings: Settings, transport: Literal["stdio", "http"])
         from .core.shared_state import RedisUsedTokens
 
         used = RedisUsedTokens(settings.redis_url.get_secret_value())
+    elif settings.confirm_secret is not None or settings.request_state_secret is not None:
+        from .core.local_state import SqliteUsedTokens, default_state_path
+
+        used = SqliteUsedTokens(default_state_path())
     return Confirmations(tokens=ConfirmationTokens(secret, used=used), fallback=fallback)
 
 
@@ -230,7 +236,7 @@ def build_server(
         name="uc-mcp",
         instructions=instructions,
         tools=[build_tool(spec, context) for spec in specs],
-        request_state_security=request_state_security(settings),
+        request_state_security=request_state_security(settings, confirmations),
         # MCP Apps views (uc_mcp/ui): listed and rendered only for clients that negotiated the extension.
         extensions=[apps_extension()],
         middleware=[AppsVisibility()],
@@ -247,13 +253,18 @@ def build_server(
     return server
 
 
-def request_state_security(settings: Settings) -> Any:
-    """Shared keys for the SDK's sealed request state when replicas must read each other's rounds
-    (UC_MCP_REQUEST_STATE_SECRET); otherwise the SDK's per-process key."""
-    if settings.request_state_secret is None:
-        return None
+def request_state_security(settings: Settings, confirmations: Confirmations) -> Any:
+    """How the SDK seals the request state of elicitation rounds, always stated here rather than left to the
+    SDK's defaults: the lifetime the single-use records are derived from (``confirmations.round_ttl_seconds``),
+    and the caller and tenant a round is bound to (a round started for one store or token cannot be finished by
+    another, whatever the keys). Keys: UC_MCP_REQUEST_STATE_SECRET when replicas must read each other's rounds,
+    otherwise a key of this process."""
+    import os
+
     from mcp.server.request_state import RequestStateSecurity
 
     from .http_auth import bound_principal
 
-    return RequestStateSecurity(keys=[settings.request_state_secret.get_secret_value()], bind_principal=bound_principal)
+    secret = settings.request_state_secret
+    key: bytes | str = secret.get_secret_value() if secret is not None else os.urandom(32)
+    return RequestStateSecurity(keys=[key], ttl=confirmations.round_ttl_seconds, bind_principal=bound_principal)

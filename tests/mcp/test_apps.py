@@ -150,7 +150,7 @@ async def test_apps_host_that_cannot_elicit_gets_the_card_and_confirm_executes_o
         assert body["preview"]["available_now"] == 57.5
         assert "confirmation card" in body["instructions"]
         assert call["tool"] == CREDIT
-        assert call["cancel"].startswith("c1.") and call["cancel"] != body["confirm"]
+        assert call["cancel"].startswith("c2.") and call["cancel"] != body["confirm"]
         assert available(server, JANE) == before
         confirmed = payload(await client.call_tool(CREDIT, {**call["arguments"], "confirm": body["confirm"]}))
         again = await client.call_tool(CREDIT, {**call["arguments"], "confirm": body["confirm"]})
@@ -185,7 +185,8 @@ async def test_cancel_withdraws_the_token_records_the_decline_and_does_nothing_e
     assert cancelled["status"] == "declined" and cancelled["confirmation"] == "withdrawn"
     # The model cannot redeem a preview the person cancelled.
     assert late.is_error and "already used" in late.content[0].text  # type: ignore[union-attr]
-    assert twice["confirmation"] == "already used"
+    # A preview no longer open is not declined again (nothing recorded for it).
+    assert twice["status"] == "closed" and twice["confirmation"] == "already used"
     store = server.state.sandbox.store  # type: ignore[attr-defined]
     assert store.get_customer(JANE_DUPLICATE, None)  # not merged away
     declined = [record for record in records(audit) if record["event"] == "declined"]
@@ -201,9 +202,23 @@ async def test_cancel_refuses_a_made_up_key_or_other_arguments(server_factory: S
     async with apps_client(server_factory(audit_log=audit)) as client:
         preview = await client.call_tool(CREDIT, {"customer_profile_oid": JANE, "amount": 5})
         call = (preview.meta or {})[CALL_META_KEY]
-        expiry, nonce = call["cancel"].split(".")[1:3]
+        kid, expiry, nonce, bound = call["cancel"].split(".")[1:5]
         forged = await client.call_tool(
-            DECLINE, {"tool": CREDIT, "arguments": call["arguments"], "cancel": f"c1.{expiry}.{nonce}.{'A' * 22}"}
+            DECLINE,
+            {"tool": CREDIT, "arguments": call["arguments"], "cancel": f"c2.{kid}.{expiry}.{nonce}.{bound}.{'A' * 22}"},
+        )
+        # A real cancel key, handed with another tool or other (valid) arguments: no decline of anything else.
+        other_tool = await client.call_tool(
+            DECLINE,
+            {
+                "tool": "ultracart_delete_customer",
+                "arguments": {"customer_profile_oid": JANE},
+                "cancel": call["cancel"],
+            },
+        )
+        other_arguments = await client.call_tool(
+            DECLINE,
+            {"tool": CREDIT, "arguments": {**call["arguments"], "amount": 400}, "cancel": call["cancel"]},
         )
         token_sent = await client.call_tool(
             DECLINE, {"tool": CREDIT, "arguments": call["arguments"], "cancel": payload(preview)["confirm"]}
@@ -216,10 +231,30 @@ async def test_cancel_refuses_a_made_up_key_or_other_arguments(server_factory: S
                 CREDIT, {"customer_profile_oid": JANE, "amount": 5, "confirm": payload(preview)["confirm"]}
             )
         )
-    assert forged.is_error and "not a cancel key" in forged.content[0].text  # type: ignore[union-attr]
+    for refused in (forged, other_tool, other_arguments):
+        assert refused.is_error and "not the cancel key" in refused.content[0].text  # type: ignore[union-attr]
     assert token_sent.is_error and "cancel" in token_sent.content[0].text  # type: ignore[union-attr]
     assert not_a_preview.is_error and "arguments" in not_a_preview.content[0].text  # type: ignore[union-attr]
     assert still_valid["status"] == "executed"
+    assert not [record for record in records(audit) if record["event"] == "declined"]
+
+
+async def test_cancel_of_a_preview_no_longer_open_records_nothing(
+    server_factory: ServerFactory, tmp_path: Path
+) -> None:
+    """Cancel records ``declined`` only for a preview that is still open: once its token is used (or expired), the
+    card is told the preview is closed and the audit log gains no decline."""
+    audit = tmp_path / "audit.jsonl"
+    server = server_factory(audit_log=audit)
+    async with apps_client(server) as client:
+        preview = await client.call_tool(CREDIT, {"customer_profile_oid": JANE, "amount": 5})
+        call = (preview.meta or {})[CALL_META_KEY]
+        payload(await client.call_tool(CREDIT, {**call["arguments"], "confirm": payload(preview)["confirm"]}))
+        late = payload(
+            await client.call_tool(DECLINE, {"tool": CREDIT, "arguments": call["arguments"], "cancel": call["cancel"]})
+        )
+    assert late["status"] == "closed" and late["confirmation"] == "already used"
+    assert "may have been performed" in late["notice"]
     assert not [record for record in records(audit) if record["event"] == "declined"]
 
 
@@ -231,7 +266,7 @@ async def test_with_deny_the_card_gets_no_token(server_factory: ServerFactory, t
     assert result.is_error
     assert "UC_MCP_CONFIRM_FALLBACK=deny" in result.content[0].text  # type: ignore[union-attr]
     assert "cancel" not in (result.meta or {}).get(CALL_META_KEY, {})
-    assert not re.search(r"v1\.\d+\.", str(result.model_dump()))
+    assert not re.search(r"v2\.[\w-]{6}\.\d+\.", str(result.model_dump()))
     assert available(server, JANE) == before
 
 

@@ -297,9 +297,9 @@ async def test_the_single_use_key_sees_the_sdks_request_state(
     seen: list[object] = []
     real = claim_execution
 
-    def spy(confirmations: Confirmations, tool: str, arguments: dict[str, Any], ctx: Any, tenant: str) -> bool:
+    def spy(confirmations: Confirmations, tool: str, arguments: dict[str, Any], ctx: Any, *rest: Any) -> bool:
         seen.append(getattr(ctx, "request_state", None))
-        return real(confirmations, tool, arguments, ctx, tenant)
+        return real(confirmations, tool, arguments, ctx, *rest)
 
     monkeypatch.setattr("uc_mcp.core.toolspec.claim_execution", spy)
     server = server_factory()

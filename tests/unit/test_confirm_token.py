@@ -93,9 +93,9 @@ def test_round_trip(tokens: ConfirmationTokens) -> None:
 
 def test_token_shape_is_compact_and_url_safe(tokens: ConfirmationTokens) -> None:
     token = tokens.issue(TOOL, ARGS)
-    assert len(token) < 80
-    assert re.fullmatch(r"v1\.[0-9]+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}", token)
-    assert token.split(".")[1] == str(int(T0) + DEFAULT_TTL_SECONDS)
+    assert len(token) <= 90
+    assert re.fullmatch(r"v2\.[A-Za-z0-9_-]{6}\.[0-9]+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}", token)
+    assert token.split(".")[2] == str(int(T0) + DEFAULT_TTL_SECONDS)
 
 
 def test_key_order_and_confirm_key_do_not_matter(tokens: ConfirmationTokens) -> None:
@@ -205,27 +205,29 @@ def _flip(char: str) -> str:
 
 
 def _forgeries(real: str) -> Iterator[tuple[str, str]]:
-    version, expiry, nonce, mac = real.split(".")
+    version, kid, expiry, nonce, bound, mac = real.split(".")
     yield "empty", ""
     yield "random", "this is not a token"
-    yield "wrong-version", f"v2.{expiry}.{nonce}.{mac}"
-    yield "no-version", f"{expiry}.{nonce}.{mac}"
+    yield "wrong-version", f"v1.{kid}.{expiry}.{nonce}.{bound}.{mac}"
+    yield "old-version-shape", f"v1.{expiry}.{nonce}.{mac}"
+    yield "cancel-key-version", f"c2.{kid}.{expiry}.{nonce}.{bound}.{mac}"
+    yield "no-version", f"{kid}.{expiry}.{nonce}.{bound}.{mac}"
     yield "truncated", real[:-1]
     yield "truncated-half", real[: len(real) // 2]
     yield "extra-part", f"{real}.x"
     yield "padded-mac", f"{real}=="
     yield "whitespace", f" {real} "
-    yield "flipped-mac-first", f"{version}.{expiry}.{nonce}.{_flip(mac[0])}{mac[1:]}"
-    yield "flipped-mac-last", f"{version}.{expiry}.{nonce}.{mac[:-1]}{_flip(mac[-1])}"
-    yield "flipped-nonce", f"{version}.{expiry}.{_flip(nonce[0])}{nonce[1:]}.{mac}"
-    yield "later-expiry", f"{version}.{int(expiry) + 3600}.{nonce}.{mac}"
-    yield "leading-zero-expiry", f"{version}.0{expiry}.{nonce}.{mac}"
-    yield "arabic-digits", f"{version}.{'١' * len(expiry)}.{nonce}.{mac}"
-    yield "unicode-junk", "v1.☃☃☃.ñøñçé.\u0000\ud800💥"
-    yield "unicode-lookalike", real.replace("v1", "ｖ1")
-    yield "ten-kb", "v1." + "A" * 10_240
-    yield "ten-kb-dots", ".".join(["v1"] * 3_000)
-    yield "mac-of-other-secret", ConfirmationTokens(b"x" * 32, clock=lambda: T0).issue(TOOL, ARGS)
+    yield "flipped-mac-first", f"{version}.{kid}.{expiry}.{nonce}.{bound}.{_flip(mac[0])}{mac[1:]}"
+    yield "flipped-mac-last", f"{version}.{kid}.{expiry}.{nonce}.{bound}.{mac[:-1]}{_flip(mac[-1])}"
+    yield "flipped-nonce", f"{version}.{kid}.{expiry}.{_flip(nonce[0])}{nonce[1:]}.{bound}.{mac}"
+    yield "flipped-binding", f"{version}.{kid}.{expiry}.{nonce}.{_flip(bound[0])}{bound[1:]}.{mac}"
+    yield "later-expiry", f"{version}.{kid}.{int(expiry) + 3600}.{nonce}.{bound}.{mac}"
+    yield "leading-zero-expiry", f"{version}.{kid}.0{expiry}.{nonce}.{bound}.{mac}"
+    yield "arabic-digits", f"{version}.{kid}.{'١' * len(expiry)}.{nonce}.{bound}.{mac}"
+    yield "unicode-junk", "v2.☃☃☃.ñøñçé.\u0000\ud800💥"
+    yield "unicode-lookalike", real.replace("v2", "ｖ2")
+    yield "ten-kb", "v2." + "A" * 10_240
+    yield "ten-kb-dots", ".".join(["v2"] * 3_000)
 
 
 @pytest.fixture
@@ -238,7 +240,7 @@ def test_forgeries_are_rejected_without_echo_and_do_not_burn_the_real_token(
 ) -> None:
     for name, forged in _forgeries(real_token):
         error = reason_of(partial(tokens.redeem, forged, TOOL, ARGS))
-        assert error.reason in ("malformed", "mismatch"), name
+        assert error.reason in ("malformed", "mismatch", "foreign"), name
         assert str(error) == InvalidToken(error.reason).message, name
         if len(forged) >= 8:
             assert forged not in str(error) and forged not in repr(error), name
@@ -248,15 +250,15 @@ def test_forgeries_are_rejected_without_echo_and_do_not_burn_the_real_token(
 
 
 def test_malformed_and_non_string_tokens(tokens: ConfirmationTokens) -> None:
-    forgeries: list[Any] = ["", "v1", "v1...", "v1.1.2.3", None, 12345, b"v1.1.2.3"]
+    forgeries: list[Any] = ["", "v2", "v2...", "v2.1.2.3", "v2.1.2.3.4.5", None, 12345, b"v2.1.2.3"]
     for forged in forgeries:
         error = reason_of(partial(tokens.redeem, forged, TOOL, ARGS))
         assert error.reason == "malformed"
 
 
 def test_forged_token_with_a_real_nonce_does_not_burn_it(tokens: ConfirmationTokens, real_token: str) -> None:
-    _, expiry, nonce, _ = real_token.split(".")
-    forged = f"v1.{expiry}.{nonce}.{'A' * 22}"
+    _, kid, expiry, nonce, bound, _ = real_token.split(".")
+    forged = f"v2.{kid}.{expiry}.{nonce}.{bound}.{'A' * 22}"
     assert reason_of(lambda: tokens.redeem(forged, TOOL, ARGS)).reason == "mismatch"
     # also with a real token for other arguments re-targeted at the victim's arguments
     other = tokens.issue(TOOL, {"customer_profile_oid": 1})
@@ -302,14 +304,14 @@ def test_same_secret_and_shared_store_work_across_instances(clock: FakeClock) ->
 def test_different_secret_fails(clock: FakeClock) -> None:
     token = ConfirmationTokens(SECRET, clock=clock).issue(TOOL, ARGS)
     other = ConfirmationTokens(b"t" * 32, clock=clock)
-    assert reason_of(lambda: other.redeem(token, TOOL, ARGS)).reason == "mismatch"
+    assert reason_of(lambda: other.redeem(token, TOOL, ARGS)).reason == "foreign"
 
 
 def test_random_secret_is_per_instance(clock: FakeClock) -> None:
     a, b = ConfirmationTokens(None, clock=clock), ConfirmationTokens(None, clock=clock)
     assert a.secret_is_ephemeral and not ConfirmationTokens(SECRET).secret_is_ephemeral
     token = a.issue(TOOL, ARGS)
-    assert reason_of(lambda: b.redeem(token, TOOL, ARGS)).reason == "mismatch"
+    assert reason_of(lambda: b.redeem(token, TOOL, ARGS)).reason == "foreign_process"
     a.redeem(token, TOOL, ARGS)
     assert SECRET.decode() not in repr(ConfirmationTokens(SECRET))
 
@@ -378,8 +380,36 @@ def test_redeem_claims_until_expiry_plus_grace(clock: FakeClock) -> None:
     token = tokens.issue(TOOL, ARGS)
     tokens.redeem(token, TOOL, ARGS)
     ((key, expires_at),) = seen
-    assert key.endswith(token.split(".")[2])
+    assert key.endswith(token.split(".")[3])
     assert expires_at >= int(T0) + DEFAULT_TTL_SECONDS
+
+
+# --- a token from another secret says so; a token binds what its preview resolved ----------------------------------
+
+
+def test_a_token_of_another_process_says_the_secret_is_per_process(clock: FakeClock) -> None:
+    """Without UC_MCP_CONFIRM_SECRET each process signs with its own secret: the refusal names that cause and
+    the fixes (``--confirm`` on the command line, or a shared secret), not "other arguments"."""
+    issued = ConfirmationTokens(None, clock=clock).issue(TOOL, ARGS)
+    error = reason_of(lambda: ConfirmationTokens(None, clock=clock).redeem(issued, TOOL, ARGS))
+    assert error.reason == "foreign_process"
+    assert "another server process" in str(error) and "--confirm" in str(error)
+    assert "UC_MCP_CONFIRM_SECRET" in str(error) and "other arguments" not in str(error)
+    configured = reason_of(lambda: ConfirmationTokens(b"y" * 32, clock=clock).redeem(issued, TOOL, ARGS))
+    assert configured.reason == "foreign" and "UC_MCP_CONFIRM_SECRET differs" in str(configured)
+
+
+def test_a_token_binds_what_its_preview_resolved(tokens: ConfirmationTokens) -> None:
+    """The profile behind an email is part of what was approved: a redeem whose resolution differs now is refused
+    (and does not spend the token); the same resolution executes once."""
+    token = tokens.issue(TOOL, ARGS, binding={"merge_customer_profile_oid": 100002})
+    for other in ({"merge_customer_profile_oid": 100011}, {}, None, {"merge_customer_profile_oid": "100002"}):
+        error = reason_of(partial(tokens.redeem, token, TOOL, ARGS, "default", other))
+        assert error.reason == "changed" and "approved something else" in str(error)
+    tokens.redeem(token, TOOL, ARGS, "default", {"merge_customer_profile_oid": 100002})
+    unbound = tokens.issue(TOOL, ARGS)
+    assert reason_of(partial(tokens.redeem, unbound, TOOL, ARGS, "default", {"x_oid": 1})).reason == "changed"
+    tokens.redeem(unbound, TOOL, ARGS, "default", {})
 
 
 def test_single_use_key() -> None:
@@ -394,8 +424,9 @@ def test_single_use_key() -> None:
         single_use_key(TOOL, canonical, "req-1", "other"),
         single_use_key(TOOL, canonical, "req-1", "default|"),
         single_use_key(TOOL, canonical, "req-1|", "default"),
+        single_use_key(TOOL, canonical, "req-1", "default", "other-binding"),
     }
-    assert key not in variants and len(variants) == 6
+    assert key not in variants and len(variants) == 7
 
 
 def test_single_use_key_with_store_executes_once() -> None:
@@ -447,5 +478,5 @@ def test_property_round_trip_once_and_any_single_key_change_fails(
 def test_property_junk_tokens_only_raise_invalid_token(junk: str) -> None:
     tokens = ConfirmationTokens(SECRET, clock=FakeClock())
     error = reason_of(lambda: tokens.redeem(junk, TOOL, ARGS))
-    assert error.reason in ("malformed", "mismatch")
+    assert error.reason in ("malformed", "mismatch", "foreign")
     assert str(error) == InvalidToken(error.reason).message  # a fixed text: nothing of the input is echoed

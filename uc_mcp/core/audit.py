@@ -158,6 +158,12 @@ class Auditor:
     tool: str
     request_id: str
     arguments: Mapping[str, Any]
+    # Ids a guarded call's preview resolved (the profile behind a merge's email): targets of the call like the
+    # ids in its arguments, from the record that learns them on.
+    bound: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, binding: Mapping[str, Any]) -> None:
+        self.bound.update(targets(binding))
 
     def record(
         self,
@@ -178,7 +184,7 @@ class Auditor:
             "actor": self.actor,
             "tenant": self.tenant,
             "tool": self.tool,
-            "targets": targets(self.arguments),
+            "targets": {**targets(self.arguments), **self.bound},
             "arguments": summarise(self.arguments),
         }
         if outcome is not None:

@@ -15,35 +15,44 @@ preferred whenever the host supports it; this module is the fallback.
 
 Token format
 ------------
-``v1.<expiry>.<nonce>.<mac>`` (URL-safe, 59 characters for current timestamps):
+``v2.<kid>.<expiry>.<nonce>.<binding>.<mac>`` (URL-safe, 89 characters for current timestamps):
 
+* ``kid`` — which secret signed it: HMAC-SHA256 of a fixed label under the secret, first 4 bytes, base64url
+  (6 characters). It lets a refusal say *why* a token is foreign — issued by another process with its own
+  per-process secret, or under another ``UC_MCP_CONFIRM_SECRET`` — instead of blaming the arguments;
 * ``expiry`` — Unix seconds, decimal ASCII;
 * ``nonce`` — 16 random bytes, base64url without padding (22 characters);
+* ``binding`` — SHA-256 (first 16 bytes, base64url) of the canonical JSON of what the preview *resolved*: the
+  profile behind an email, the item behind a position. The person approved that target, not only the
+  arguments, so a redeem passes the binding as it resolves *now* and a different one is refused;
 * ``mac`` — HMAC-SHA256 truncated to 128 bits, base64url without padding (22 characters), over the UTF-8 of
-  ``v1|<tool>|<tenant>|<expiry>|<nonce>|<canonical arguments>`` where ``<tool>`` and ``<tenant>`` are written
-  as JSON strings (quoted and escaped) so that a ``|`` inside a tenant id such as ``auth0|123`` cannot shift
-  the field boundaries.
+  ``v2|<tool>|<tenant>|<kid>|<expiry>|<nonce>|<binding>|<canonical arguments>`` where ``<tool>`` and ``<tenant>``
+  are written as JSON strings (quoted and escaped) so that a ``|`` inside a tenant id such as ``auth0|123`` cannot
+  shift the field boundaries.
 
 The MAC is recomputed over the token's own text fields and compared as text with :func:`hmac.compare_digest`,
 so no other spelling of a token (leading zeros, non-canonical base64 tail bits) is ever accepted.
 
 Checks run in this order, and the first failure raises :class:`InvalidToken` with a short, model-actionable
-message that never contains the token: malformed → MAC mismatch ("issued for other arguments or another
-tool") → expired → already used. The nonce is claimed as used only after the MAC and expiry checks passed, so a
-forged token cannot burn a real token's nonce. The claim is a single atomic :meth:`UsedTokenStore.claim`, so
-two concurrent redemptions of one token cannot both succeed. Call :meth:`~ConfirmationTokens.redeem` *before*
-the action: once redeemed, the token is spent even if the action then fails (the model fetches a fresh
-preview, which also shows the state after the failure).
+message that never contains the token: malformed → foreign secret ("issued by another server process" when this
+process's secret is its own) → MAC mismatch ("issued for other arguments or another tool") → expired → target
+changed (the binding no longer resolves the same way) → already used. The nonce is claimed as used only after
+every other check passed, so a forged token cannot burn a real token's nonce. The claim is a single atomic
+:meth:`UsedTokenStore.claim`, so two concurrent redemptions of one token cannot both succeed. Call
+:meth:`~ConfirmationTokens.redeem` *before* the action: once redeemed, the token is spent even if the action then
+fails (the model fetches a fresh preview, which also shows the state after the failure).
 
 Withdrawing
 -----------
 :meth:`~ConfirmationTokens.cancel_key` derives, from a token this signer issued, a key that can only withdraw
-it: ``c1.<expiry>.<nonce>.<mac>``, the MAC taken over ``c1|<expiry>|<nonce>`` (a different message from any
-token's, so neither can be made from the other). The MCP Apps confirmation card gets both: Confirm sends the
-token, Cancel sends the cancel key to :meth:`~ConfirmationTokens.withdraw`, which spends the token without
-executing anything — afterwards the token is refused as already used, so the model cannot redeem a preview the
-person turned down — and a Cancel never carries a token that could execute. A made-up cancel key is refused
-before anything is stored.
+it: ``c2.<kid>.<expiry>.<nonce>.<binding>.<mac>``, the MAC taken over ``c2|<tool>|<tenant>|...|<canonical
+arguments>`` (a different message from any token's, so neither can be made from the other). The MCP Apps
+confirmation card gets both: Confirm sends the token, Cancel sends the cancel key to
+:meth:`~ConfirmationTokens.withdraw` together with the preview's tool and arguments, which spends the token
+without executing anything — afterwards the token is refused as already used, so the model cannot redeem a
+preview the person turned down — and a Cancel never carries a token that could execute. A cancel key is bound to
+its preview's tool, tenant and arguments like the token, so it cannot record a decline of anything else; a
+made-up key, or one presented with other arguments, is refused before anything is stored.
 
 Canonical arguments
 -------------------
@@ -61,11 +70,12 @@ preview and its confirmation agree whenever the validated arguments agree.
 Secrets and replicas
 --------------------
 With ``secret=None`` each process draws a random 32-byte secret, so tokens die with the process and a token
-issued by one replica fails on another. Deployments with more than one replica (or that want tokens to survive
-a restart) must give every replica the same ``UC_MCP_CONFIRM_SECRET`` and a shared :class:`UsedTokenStore`
-(``shared_state.RedisUsedTokens``, used when ``UC_MCP_REDIS_URL`` is set; it raises a
-:class:`UsedTokenStoreFull` subclass when Redis cannot be reached, so nothing executes);
-:class:`MemoryUsedTokens` is per process.
+issued by one process is refused by another (as ``foreign_process``, whose message says how to fix it). Once a
+secret is shared (``UC_MCP_CONFIRM_SECRET``), a token verifies in every process holding it, so its single use
+must be recorded where all of them look: ``shared_state.RedisUsedTokens`` when ``UC_MCP_REDIS_URL`` is set (across
+hosts; it raises a :class:`UsedTokenStoreFull` subclass when Redis cannot be reached, so nothing executes),
+otherwise ``local_state.SqliteUsedTokens``, a file every process on the machine shares. :class:`MemoryUsedTokens`
+is per process, right only while the secret is too.
 
 The module is provider-independent and uses the standard library only; importing it is cheap.
 """
@@ -94,32 +104,46 @@ __all__ = [
     "MemoryUsedTokens",
     "UsedTokenStore",
     "UsedTokenStoreFull",
+    "binding_digest",
     "canonical_arguments",
     "single_use_key",
 ]
 
-TOKEN_VERSION: Final = "v1"
+TOKEN_VERSION: Final = "v2"
 DEFAULT_TTL_SECONDS: Final = 300
 MIN_SECRET_BYTES: Final = 16
-# How long a used nonce is remembered past the token's expiry: covers clock skew between replicas sharing a store.
-USED_GRACE_SECONDS: Final = 60
+# The clock skew tolerated between replicas sharing a store. A used nonce is remembered this long past the token's
+# expiry; the same margin is added to every other single-use record (``core/confirm.py``).
+CLOCK_SKEW_SECONDS: Final = 60
+USED_GRACE_SECONDS: Final = CLOCK_SKEW_SECONDS
 
 _NONCE_BYTES: Final = 16
 _MAC_BYTES: Final = 16
+_KID_BYTES: Final = 4
 _MAX_TOKEN_LEN: Final = 128  # anything longer is malformed without further parsing
-_TOKEN_RE: Final = re.compile(r"v1\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})")
-_CANCEL_RE: Final = re.compile(r"c1\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})")
+_FIELDS: Final = r"\.([A-Za-z0-9_-]{6})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})"
+_TOKEN_RE: Final = re.compile(r"v2" + _FIELDS)
+_CANCEL_RE: Final = re.compile(r"c2" + _FIELDS)
 _CONFIRM_KEY: Final = "confirm"
 
-InvalidTokenReason = Literal["malformed", "mismatch", "expired", "used"]
+InvalidTokenReason = Literal["malformed", "foreign", "foreign_process", "mismatch", "expired", "changed", "used"]
 
 _AGAIN: Final = (
     "call the tool again without confirm to get a fresh preview, show it to the user and wait for their explicit yes"
 )
 _MESSAGES: Final[dict[InvalidTokenReason, str]] = {
     "malformed": f"The confirm token is malformed; nothing was done. Pass the token exactly as returned, or {_AGAIN}.",
+    "foreign": "The confirm token was signed with another confirmation secret (UC_MCP_CONFIRM_SECRET differs "
+    f"between the servers, or changed); nothing was done. Give every server process the same secret, or {_AGAIN}.",
+    "foreign_process": "The confirm token was issued by another server process: without UC_MCP_CONFIRM_SECRET "
+    "each process signs with its own secret, so a token works only in the process that issued it; nothing was "
+    "done. On the command line, run the tool with `uc-mcp call TOOL '<arguments>' --confirm` (your yes), or set "
+    f"UC_MCP_CONFIRM_SECRET for every process; otherwise {_AGAIN}.",
     "mismatch": f"The confirm token was issued for other arguments or another tool; nothing was done. Send exactly the arguments of the preview, or {_AGAIN}.",
     "expired": f"The confirm token has expired; nothing was done. To proceed, {_AGAIN}.",
+    "changed": "What the preview showed no longer holds: the target it resolved (e.g. the profile behind an "
+    f"email) is now a different one, so the user approved something else; nothing was done. {_AGAIN[0].upper()}"
+    f"{_AGAIN[1:]}.",
     "used": f"The confirm token was already used; nothing more was done. To repeat the action, {_AGAIN}.",
 }
 
@@ -127,7 +151,8 @@ _MESSAGES: Final[dict[InvalidTokenReason, str]] = {
 class InvalidToken(Exception):
     """A confirm token that must not execute anything.
 
-    ``reason`` is a short code (``malformed``, ``mismatch``, ``expired``, ``used``) for audit records;
+    ``reason`` is a short code (``malformed``, ``foreign``, ``foreign_process``, ``mismatch``, ``expired``,
+    ``changed``, ``used``) for audit records;
     ``str()`` is the message for the model. Neither ever contains the token.
     """
 
@@ -233,13 +258,20 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def single_use_key(tool: str, canonical_args: str, request_state: str, tenant: str) -> str:
+def single_use_key(tool: str, canonical_args: str, request_state: str, tenant: str, binding: str = "") -> str:
     """The key under which the elicitation path records one executed confirmation (sha256 hex of the parts).
 
-    The parts are encoded unambiguously (as a JSON array), so no two different tuples share a key.
+    ``binding`` is :func:`binding_digest` of what the preview resolved. The parts are encoded unambiguously (as a
+    JSON array), so no two different tuples share a key.
     """
-    material = json.dumps(["single-use/v1", tool, canonical_args, request_state, tenant], ensure_ascii=False)
+    material = json.dumps(["single-use/v2", tool, canonical_args, request_state, tenant, binding], ensure_ascii=False)
     return hashlib.sha256(_utf8(material)).hexdigest()
+
+
+def binding_digest(binding: Mapping[str, Any] | None) -> str:
+    """What a preview resolved (see the module doc), as 22 URL-safe characters: the same for the same resolution."""
+    canonical = canonical_arguments(binding or {})
+    return _b64(hashlib.sha256(_utf8("binding|" + canonical)).digest()[:16])
 
 
 def _b64(raw: bytes) -> str:
@@ -276,68 +308,103 @@ class ConfirmationTokens:
         self._clock = clock
         self.now = clock  # the clock tokens and single-use keys expire by
         self.used: UsedTokenStore = used if used is not None else MemoryUsedTokens(clock=clock)
+        # Names the secret without revealing it (see the module doc).
+        self.kid = _b64(hmac.new(secret, b"uc-mcp/confirm-token/kid", hashlib.sha256).digest()[:_KID_BYTES])
 
     def __repr__(self) -> str:
         return f"ConfirmationTokens(ttl_seconds={self.ttl_seconds}, ephemeral={self.secret_is_ephemeral})"
 
-    def _mac(self, tool: str, tenant: str, expiry: str, nonce: str, canonical: str) -> str:
-        message = "|".join((TOKEN_VERSION, _quoted(tool), _quoted(tenant), expiry, nonce, canonical))
+    def _mac(self, version: str, tool: str, tenant: str, fields: tuple[str, str, str, str], canonical: str) -> str:
+        message = "|".join((version, _quoted(tool), _quoted(tenant), *fields, canonical))
         digest = hmac.new(self._secret, _utf8(message), hashlib.sha256).digest()
         return _b64(digest[:_MAC_BYTES])
 
-    def issue(self, tool: str, arguments: Mapping[str, Any], tenant: str = "default") -> str:
-        """A token that lets ``tool`` run once with exactly these ``arguments`` for ``tenant`` within the TTL."""
-        canonical = canonical_arguments(arguments)
+    def issue(
+        self, tool: str, arguments: Mapping[str, Any], tenant: str = "default", binding: Mapping[str, Any] | None = None
+    ) -> str:
+        """A token that lets ``tool`` run once with exactly these ``arguments`` for ``tenant`` within the TTL, while
+        what the preview resolved is still ``binding``."""
+        return self._signed(TOKEN_VERSION, tool, arguments, tenant, binding, self._new_fields(binding))
+
+    def _new_fields(self, binding: Mapping[str, Any] | None) -> tuple[str, str, str, str]:
         expiry = str(int(self._clock()) + self.ttl_seconds)
-        nonce = _b64(secrets.token_bytes(_NONCE_BYTES))
-        return f"{TOKEN_VERSION}.{expiry}.{nonce}.{self._mac(tool, tenant, expiry, nonce, canonical)}"
+        return self.kid, expiry, _b64(secrets.token_bytes(_NONCE_BYTES)), binding_digest(binding)
 
-    def redeem(self, token: str, tool: str, arguments: Mapping[str, Any], tenant: str = "default") -> None:
-        """Return if ``token`` authorises this call (and spend it); raise :class:`InvalidToken` otherwise.
+    def _signed(
+        self,
+        version: str,
+        tool: str,
+        arguments: Mapping[str, Any],
+        tenant: str,
+        binding: Mapping[str, Any] | None,
+        fields: tuple[str, str, str, str],
+    ) -> str:
+        mac = self._mac(version, tool, tenant, fields, canonical_arguments(arguments))
+        return ".".join((version, *fields, mac))
 
-        Call before performing the action. ``arguments`` may still contain ``confirm``; it is ignored.
-        """
-        if not isinstance(token, str) or len(token) > _MAX_TOKEN_LEN:
+    def _verified(
+        self, pattern: re.Pattern[str], text: object, tool: str, arguments: Mapping[str, Any], tenant: str
+    ) -> tuple[str, int, str, str]:
+        """(version, expiry, nonce, binding digest) of a token or cancel key signed by this signer for exactly
+        this call; InvalidToken otherwise (malformed, foreign, mismatch)."""
+        if not isinstance(text, str) or len(text) > _MAX_TOKEN_LEN:
             raise InvalidToken("malformed")
-        match = _TOKEN_RE.fullmatch(token)
+        match = pattern.fullmatch(text)
         if match is None:
             raise InvalidToken("malformed")
-        expiry, nonce, mac = match.groups()
-        expected = self._mac(tool, tenant, expiry, nonce, canonical_arguments(arguments))
+        kid, expiry, nonce, bound, mac = match.groups()
+        if not hmac.compare_digest(kid, self.kid):
+            raise InvalidToken("foreign_process" if self.secret_is_ephemeral else "foreign")
+        version = text[:2]
+        expected = self._mac(version, tool, tenant, (kid, expiry, nonce, bound), canonical_arguments(arguments))
         if not hmac.compare_digest(expected, mac):
             raise InvalidToken("mismatch")
-        expires_at = int(expiry)
+        return version, int(expiry), nonce, bound
+
+    def redeem(
+        self,
+        token: str,
+        tool: str,
+        arguments: Mapping[str, Any],
+        tenant: str = "default",
+        binding: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Return if ``token`` authorises this call (and spend it); raise :class:`InvalidToken` otherwise.
+
+        ``binding`` is what the preview's resolution gives *now* (re-resolved just before this call); the action must
+        then act on exactly that. Call before performing the action. ``arguments`` may still contain ``confirm``; it
+        is ignored.
+        """
+        _, expires_at, nonce, bound = self._verified(_TOKEN_RE, token, tool, arguments, tenant)
         if self._clock() >= expires_at:
             raise InvalidToken("expired")
+        if not hmac.compare_digest(bound, binding_digest(binding)):
+            raise InvalidToken("changed")
         if not self.used.claim(f"confirm-token:{nonce}", expires_at + USED_GRACE_SECONDS):
             raise InvalidToken("used")
 
-    def _cancel_mac(self, expiry: str, nonce: str) -> str:
-        digest = hmac.new(self._secret, _utf8(f"c1|{expiry}|{nonce}"), hashlib.sha256).digest()
-        return _b64(digest[:_MAC_BYTES])
+    def cancel_key(
+        self,
+        token: str,
+        tool: str,
+        arguments: Mapping[str, Any],
+        tenant: str = "default",
+    ) -> str:
+        """The key that withdraws ``token`` (one this signer issued for this call) and can do nothing else."""
+        _, expiry, nonce, bound = self._verified(_TOKEN_RE, token, tool, arguments, tenant)
+        return self._signed("c2", tool, arguments, tenant, None, (self.kid, str(expiry), nonce, bound))
 
-    def cancel_key(self, token: str) -> str:
-        """The key that withdraws ``token`` (one this signer issued) and can do nothing else."""
-        match = _TOKEN_RE.fullmatch(token) if isinstance(token, str) else None
-        if match is None:
-            raise InvalidToken("malformed")
-        expiry, nonce, _ = match.groups()
-        return f"c1.{expiry}.{nonce}.{self._cancel_mac(expiry, nonce)}"
-
-    def withdraw(self, cancel_key: str) -> Literal["withdrawn", "used", "expired"]:
+    def withdraw(
+        self, cancel_key: str, tool: str, arguments: Mapping[str, Any], tenant: str = "default"
+    ) -> Literal["withdrawn", "used", "expired"]:
         """Spend the token that ``cancel_key`` belongs to, without executing anything.
 
-        ``withdrawn``: the token can no longer be redeemed; ``used``: it was already redeemed (the action may
-        have run) or withdrawn; ``expired``: it could not be redeemed anyway. A malformed or made-up key raises
-        :class:`InvalidToken` and stores nothing.
+        ``tool``, ``arguments`` and ``tenant`` are the preview's: a key presented for anything else is refused.
+        ``withdrawn``: the token can no longer be redeemed; ``used``: it was already redeemed (the action may have
+        run) or withdrawn; ``expired``: it could not be redeemed anyway. A malformed, made-up or mismatched key
+        raises :class:`InvalidToken` and stores nothing.
         """
-        match = _CANCEL_RE.fullmatch(cancel_key) if isinstance(cancel_key, str) else None
-        if match is None:
-            raise InvalidToken("malformed")
-        expiry, nonce, mac = match.groups()
-        if not hmac.compare_digest(self._cancel_mac(expiry, nonce), mac):
-            raise InvalidToken("mismatch")
-        expires_at = int(expiry)
+        _, expires_at, nonce, _ = self._verified(_CANCEL_RE, cancel_key, tool, arguments, tenant)
         if self._clock() >= expires_at:
             return "expired"
         if not self.used.claim(f"confirm-token:{nonce}", expires_at + USED_GRACE_SECONDS):

@@ -174,7 +174,7 @@ class RedisUsedTokens:
             )
             raise SharedStateUnavailable(
                 "the shared confirmation store (Redis, UC_MCP_REDIS_URL) cannot be reached, so this "
-                "confirmation's single use cannot be recorded; nothing was done. Try again once it is back."
+                "confirmation's single use cannot be recorded"
             ) from None
         return bool(stored)
 

@@ -1,8 +1,10 @@
 """The guarded tools: nothing here runs without a person's yes (``core/confirm.py``).
 
 Each tool is a ``Guard``: ``preview`` reads the target as it is now and states the exact change
-(its ``question`` is what the person is asked: deterministic, naming the target and amounts);
-``execute`` performs it. Amounts are decimals with two places, capped by ``UC_MCP_MAX_CREDIT``.
+(its ``question`` is what the person is asked: deterministic, naming the target and amounts, and
+naming every id the preview resolved — its ``binding``); ``execute`` performs it on the binding the
+person approved, never resolving the arguments again (a merge by email merges the profile the
+preview showed, or nothing). Amounts are decimals with two places, capped by ``UC_MCP_MAX_CREDIT``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
-from ...core.confirm import Guard, Preview
+from ...core.confirm import Binding, Guard, Preview
 from ...core.confirm_token import InvalidToken
 from ...core.errors import ProviderError
 from ...core.toolspec import ToolContext, ToolSpec
@@ -45,8 +47,10 @@ class GuardedResult(ObjectResult):
     instructions: str | None = None
 
 
-def _who(customer: Any) -> str:
-    view = customer_view(customer.model_dump(mode="json", exclude_none=True))
+def _who(ctx: ToolContext, customer: Any) -> str:
+    # Built from the redacted view: a field masked in results is masked in the question too, and an
+    # identifying value that hid invisible characters says so (two profiles never read the same).
+    view = ctx.redactor.apply(customer_view(customer.model_dump(mode="json", exclude_none=True)))
     name = f"{view['name']} " if view.get("name") else ""
     return f"{name}<{view.get('email')}> (#{view.get('customer_profile_oid')})"
 
@@ -55,10 +59,9 @@ async def _customer(ctx: ToolContext, oid: int) -> Any:
     return (await ctx.api.get_customer(oid, expand=["billing", "tags"])).customer
 
 
-def _compact(customer: Any) -> dict[str, Any]:
-    return {
-        k: v for k, v in customer_view(customer.model_dump(mode="json", exclude_none=True)).items() if v is not None
-    }
+def _compact(ctx: ToolContext, customer: Any) -> dict[str, Any]:
+    view = ctx.redactor.apply(customer_view(customer.model_dump(mode="json", exclude_none=True)))
+    return {k: v for k, v in view.items() if v is not None}
 
 
 async def _available(ctx: ToolContext, oid: int) -> Decimal:
@@ -83,13 +86,13 @@ class DeleteCustomerInput(WriteInput):
 async def preview_delete(request: DeleteCustomerInput, ctx: ToolContext) -> Preview:
     customer = await _customer(ctx, request.customer_profile_oid)
     return Preview(
-        f"Delete customer {_who(customer)} and everything attached to it (addresses, store credit, wishlist, "
+        f"Delete customer {_who(ctx, customer)} and everything attached to it (addresses, store credit, wishlist, "
         "email-list memberships)? This cannot be undone.",
-        {"action": "delete customer", "customer": _compact(customer)},
+        {"action": "delete customer", "customer": _compact(ctx, customer)},
     )
 
 
-async def execute_delete(request: DeleteCustomerInput, ctx: ToolContext) -> dict[str, Any]:
+async def execute_delete(request: DeleteCustomerInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
     await ctx.api.delete_customer(request.customer_profile_oid)
     return mark(ctx, {"deleted_customer_profile_oid": request.customer_profile_oid})
 
@@ -111,16 +114,16 @@ async def preview_delete_item(request: DeleteWishListItemInput, ctx: ToolContext
     assert item is not None
     return Preview(
         f"Remove item {item.merchant_item_oid} (wishlist entry #{item.customer_wishlist_item_oid}) from the "
-        f"wishlist of {_who(customer)}?",
+        f"wishlist of {_who(ctx, customer)}?",
         {
             "action": "delete wishlist item",
-            "customer": _compact(customer),
+            "customer": _compact(ctx, customer),
             "item": item.model_dump(mode="json", exclude_none=True),
         },
     )
 
 
-async def execute_delete_item(request: DeleteWishListItemInput, ctx: ToolContext) -> dict[str, Any]:
+async def execute_delete_item(request: DeleteWishListItemInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
     await ctx.api.delete_wish_list_item(request.customer_profile_oid, request.customer_wishlist_item_oid)
     return mark(ctx, {"deleted_customer_wishlist_item_oid": request.customer_wishlist_item_oid})
 
@@ -143,42 +146,59 @@ class MergeCustomerInput(WriteInput):
         return self
 
 
-async def _merge_parties(request: MergeCustomerInput, ctx: ToolContext) -> tuple[Any, Any]:
-    survivor = await _customer(ctx, request.customer_profile_oid)
+MERGED: str = "merge_customer_profile_oid"  # the binding's key: the profile the person saw merged away
+
+
+async def _merged_away(request: MergeCustomerInput, ctx: ToolContext) -> Any:
     if request.merge_customer_profile_oid is not None:
-        other = await _customer(ctx, request.merge_customer_profile_oid)
-    else:
-        other = (await ctx.api.get_customer_by_email(request.merge_email or "", expand=["billing", "tags"])).customer
-    if other.customer_profile_oid == survivor.customer_profile_oid:
+        return await _customer(ctx, request.merge_customer_profile_oid)
+    return (await ctx.api.get_customer_by_email(request.merge_email or "", expand=["billing", "tags"])).customer
+
+
+def _not_itself(request: MergeCustomerInput, merged_oid: int | None) -> None:
+    if merged_oid == request.customer_profile_oid:
         raise ValueError("a customer cannot be merged into itself; nothing was done.")
-    return survivor, other
+
+
+async def resolve_merge(request: MergeCustomerInput, ctx: ToolContext) -> Binding:
+    """The profile merged away, as the arguments resolve now (an email may have moved since the preview)."""
+    oid = request.merge_customer_profile_oid
+    if oid is None:
+        oid = (await ctx.api.get_customer_by_email(request.merge_email or "")).customer.customer_profile_oid
+    _not_itself(request, oid)
+    return {MERGED: oid}
 
 
 async def preview_merge(request: MergeCustomerInput, ctx: ToolContext) -> Preview:
-    survivor, other = await _merge_parties(request, ctx)
+    survivor = await _customer(ctx, request.customer_profile_oid)
+    other = await _merged_away(request, ctx)
+    _not_itself(request, other.customer_profile_oid)
     credit = await _available(ctx, other.customer_profile_oid)
     wishlist = len((await ctx.api.get_customer_wish_list(other.customer_profile_oid)).wishlist_items or [])
     moves = f"Its addresses, tags, store credit ({credit:.2f} available), wishlist ({wishlist} items) and email lists"
     return Preview(
-        f"Merge {_who(other)} into {_who(survivor)}? {moves} move to the surviving profile, and "
+        f"Merge {_who(ctx, other)} into {_who(ctx, survivor)}? {moves} move to the surviving profile, and "
         f"#{other.customer_profile_oid} is deleted. This cannot be undone.",
         {
             "action": "merge customers",
-            "surviving": _compact(survivor),
-            "merged_away": _compact(other),
+            "surviving": _compact(ctx, survivor),
+            "merged_away": _compact(ctx, other),
             "moves": {"store_credit_available": float(credit), "wishlist_items": wishlist},
         },
+        binding={MERGED: other.customer_profile_oid},
     )
 
 
-async def execute_merge(request: MergeCustomerInput, ctx: ToolContext) -> dict[str, Any]:
-    survivor, other = await _merge_parties(request, ctx)
-    await ctx.api.merge_customer(
-        survivor.customer_profile_oid, m.CustomerMergeRequest(customer_profile_oid=other.customer_profile_oid)
-    )
+async def execute_merge(request: MergeCustomerInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
+    merged = int(binding[MERGED])  # the profile the person approved, whatever the email resolves to now
+    _not_itself(request, merged)
+    await ctx.api.merge_customer(request.customer_profile_oid, m.CustomerMergeRequest(customer_profile_oid=merged))
     return mark(
         ctx,
-        {"surviving_customer_profile_oid": survivor.customer_profile_oid, "merged_away": other.customer_profile_oid},
+        {
+            "surviving_customer_profile_oid": request.customer_profile_oid,
+            "merged_away_customer_profile_oid": merged,
+        },
     )
 
 
@@ -212,10 +232,10 @@ async def preview_credit(request: AddStoreCreditInput, ctx: ToolContext) -> Prev
     customer = await _customer(ctx, request.customer_profile_oid)
     available = await _available(ctx, request.customer_profile_oid)
     return Preview(
-        f"Add {request.amount:.2f} store credit to {_who(customer)}? Available now: {available:.2f}.",
+        f"Add {request.amount:.2f} store credit to {_who(ctx, customer)}? Available now: {available:.2f}.",
         {
             "action": "add store credit",
-            "customer": _compact(customer),
+            "customer": _compact(ctx, customer),
             "amount": float(request.amount),
             "available_now": float(available),
             "description": request.description,
@@ -223,7 +243,7 @@ async def preview_credit(request: AddStoreCreditInput, ctx: ToolContext) -> Prev
     )
 
 
-async def execute_credit(request: AddStoreCreditInput, ctx: ToolContext) -> dict[str, Any]:
+async def execute_credit(request: AddStoreCreditInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
     _cap(ctx, request.amount, "amount")
     body = m.CustomerStoreCreditAddRequest(
         amount=request.amount,
@@ -270,16 +290,16 @@ async def preview_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> Pr
     customer = await _customer(ctx, request.customer_profile_oid)
     verb = "Add" if request.adjustment_amount > 0 else "Remove"
     return Preview(
-        f"{verb} {abs(request.adjustment_amount):.2f} cashback for {_who(customer)}?",
+        f"{verb} {abs(request.adjustment_amount):.2f} cashback for {_who(ctx, customer)}?",
         {
             "action": "adjust cashback",
-            "customer": _compact(customer),
+            "customer": _compact(ctx, customer),
             "adjustment_amount": float(request.adjustment_amount),
         },
     )
 
 
-async def execute_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> dict[str, Any]:
+async def execute_cashback(request: AdjustCashbackInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
     _cap(ctx, request.adjustment_amount, "adjustment_amount")
     body = m.AdjustInternalCertificateRequest(
         adjustment_amount=request.adjustment_amount,
@@ -316,13 +336,17 @@ class MagicLinkInput(WriteInput):
 async def preview_link(request: MagicLinkInput, ctx: ToolContext) -> Preview:
     customer = await _customer(ctx, request.customer_profile_oid)
     return Preview(
-        f"Create a login link that signs in as {_who(customer)} on {request.storefront_host_name}? Anyone "
+        f"Create a login link that signs in as {_who(ctx, customer)} on {request.storefront_host_name}? Anyone "
         "holding the link can act as this customer.",
-        {"action": "create magic link", "customer": _compact(customer), "storefront": request.storefront_host_name},
+        {
+            "action": "create magic link",
+            "customer": _compact(ctx, customer),
+            "storefront": request.storefront_host_name,
+        },
     )
 
 
-async def execute_link(request: MagicLinkInput, ctx: ToolContext) -> dict[str, Any]:
+async def execute_link(request: MagicLinkInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
     url = (await ctx.api.get_magic_link(request.customer_profile_oid, request.storefront_host_name)).url
     if ctx.settings.reveal_magic_links:
         return mark(ctx, {"created": True, "url": url})
@@ -340,6 +364,12 @@ async def execute_link(request: MagicLinkInput, ctx: ToolContext) -> dict[str, A
 WRITE = {"read_only": False, "destructive": True, "idempotent": False}
 
 
+async def _only_through_the_guard(request: Any, ctx: ToolContext) -> dict[str, Any]:
+    # A guarded spec runs through its Guard (core/toolspec.py), which executes on the binding the person
+    # approved; there is no path that executes without one.
+    raise RuntimeError("a guarded tool runs only through its confirmation")
+
+
 def _spec(
     name: str, title: str, toolset: str, description: str, model: type[WriteInput], guard: Guard, **hints: bool
 ) -> ToolSpec:
@@ -353,7 +383,7 @@ def _spec(
         toolset=toolset,
         input_model=model,
         output_model=GuardedResult,
-        handler=guard.execute,
+        handler=_only_through_the_guard,
         guard=guard,
         view=CONFIRM_VIEW,
         **flags,  # type: ignore[arg-type]
@@ -376,7 +406,7 @@ TOOLS = (
         "customers",
         "Merge a duplicate profile (by oid or email) into the surviving one; the duplicate is deleted.",
         MergeCustomerInput,
-        Guard(preview_merge, execute_merge),
+        Guard(preview_merge, execute_merge, resolve_merge),
         idempotent=True,
     ),
     _spec(
@@ -433,18 +463,21 @@ class DeclineInput(StrictInput):
     tool: GuardedName = Field(description="The guarded tool whose preview the person cancelled.")
     arguments: dict[str, Any] = Field(max_length=20, description="The preview's arguments.")
     cancel: str = Field(
-        min_length=20, max_length=128, pattern=r"^c1\.", description="The preview's cancel key (not its token)."
+        min_length=20, max_length=128, pattern=r"^c2\.", description="The preview's cancel key (not its token)."
     )
 
 
 class DeclineResult(ObjectResult):
-    status: str = Field(description="declined")
+    status: str = Field(description="declined | closed (the preview was no longer open: nothing recorded)")
     # Not "token": a key of that name is a secret to the outbound filter (core/redact.py) and is dropped.
     confirmation: str = Field(description="withdrawn | already used | expired: what became of the preview's token.")
 
 
 async def decline_confirmation(request: DeclineInput, ctx: ToolContext) -> dict[str, Any]:
-    """Withdraw the preview's token and record the person's Cancel; nothing else happens."""
+    """Withdraw the preview's token and record the person's Cancel; nothing else happens.
+
+    Only a preview this server issued for exactly this tool, tenant and arguments, and still open, is
+    declined: the cancel key is bound to them like the token, and a used or expired one records nothing."""
     spec = GUARDED_TOOLS[request.tool]
     try:
         target = spec.input_model.model_validate(
@@ -453,19 +486,28 @@ async def decline_confirmation(request: DeclineInput, ctx: ToolContext) -> dict[
     except ValidationError:
         raise ValueError(f"arguments: not the arguments of a {request.tool} preview; nothing was recorded.") from None
     assert ctx.confirmations is not None
+    arguments = target.model_dump(mode="json", exclude={"confirm"}, exclude_none=True)
     try:
-        outcome = ctx.confirmations.tokens.withdraw(request.cancel)
+        outcome = ctx.confirmations.tokens.withdraw(request.cancel, request.tool, arguments, ctx.tenant)
     except InvalidToken:
-        raise ValueError("cancel: not a cancel key this server issued; nothing was recorded.") from None
-    auditor = ctx.auditor(request.tool, target.model_dump(mode="json", exclude={"confirm"}, exclude_none=True))
-    confirmation = {"withdrawn": "withdrawn", "used": "already used", "expired": "expired"}[outcome]
-    warning = auditor.try_record("declined", via="apps", outcome=f"token {confirmation}")
-    notice = {
-        "withdrawn": "Cancelled: nothing was done, and the confirmation can no longer be used.",
-        "used": "The confirmation had already been used: the action may have been performed. Check before retrying.",
-        "expired": "Cancelled: nothing was done (the confirmation had expired anyway).",
-    }[outcome]
-    result: dict[str, Any] = {"status": "declined", "confirmation": confirmation, "notice": notice}
+        raise ValueError(
+            "cancel: not the cancel key of a preview this server issued for this tool and these arguments; "
+            "nothing was recorded."
+        ) from None
+    if outcome != "withdrawn":
+        notice = {
+            "used": "The confirmation had already been used: the action may have been performed. Check before "
+            "retrying.",
+            "expired": "Nothing to cancel: the confirmation had expired, and nothing was done with it.",
+        }[outcome]
+        confirmation = "already used" if outcome == "used" else "expired"
+        return mark(ctx, {"status": "closed", "confirmation": confirmation, "notice": notice})
+    warning = ctx.auditor(request.tool, arguments).try_record("declined", via="apps", outcome="token withdrawn")
+    result: dict[str, Any] = {
+        "status": "declined",
+        "confirmation": "withdrawn",
+        "notice": "Cancelled: nothing was done, and the confirmation can no longer be used.",
+    }
     if warning:
         result["warning"] = warning
     return mark(ctx, result)
