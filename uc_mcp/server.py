@@ -242,12 +242,14 @@ def build_server(
         middleware=[AppsVisibility()],
     )
     install_round_tracking(server)
-    register_resources(server, context)
-    if transport == "http":  # over HTTP an export is a tenant-scoped, expiring resource, not a server path
+    # Resources and prompts follow the scope of the tools that return their data or that they drive.
+    enabled = {spec.name for spec in specs}
+    register_resources(server, context, enabled)
+    if transport == "http":  # over HTTP an export is its caller's expiring resource, not a server path
         from .ultracart.tools.export import register_export_resources
 
-        register_export_resources(server, context)
-    register_prompts(server, {spec.name for spec in specs})
+        register_export_resources(server, context, enabled)
+    register_prompts(server, enabled)
     protect_logging(configured_secrets(settings))  # after MCPServer, which sets up root logging at INFO
     server.state = runtime  # type: ignore[attr-defined]
     return server

@@ -3,8 +3,9 @@ sharing a real ``redis-server``, the confirmation secret, the request-state keys
 
 Proven here: a confirm token issued by one replica executes once on another and is then refused
 everywhere; an elicitation round started on one replica finishes on the other, and the resent final
-round executes nothing more on either; two replicas calling one store stay at its rate together; and
-``--workers 2`` refuses to start without Redis, and with it serves on one port.
+round executes nothing more on either; two replicas calling one store stay at its rate together; an
+export link made on one replica reads on the other, for its own token only, until it expires (issue 14);
+and ``--workers 2`` refuses to start without Redis, and with it serves on one port (export links too).
 
 Without ``redis-server`` these tests are skipped with a message (a failure under CI).
 """
@@ -30,6 +31,7 @@ import httpx2
 import pytest
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from tests.redis_server import redis_server, redis_server_program
 from tests.servers import asgi_server, free_port
@@ -37,6 +39,7 @@ from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 TOKEN = "replica-test-token-0123456789"
+COLLEAGUE_TOKEN = "replica-colleague-token-0123456789"  # another token of the same store, as powerful
 CONFIRM_SECRET = "replica-confirm-secret-0123456789abcdef"
 STATE_SECRET = "replica-request-state-secret-0123456789"
 PROTOCOL = "2026-07-28"
@@ -103,7 +106,9 @@ def replica_env(state: Path, redis_url: str, **extra: str) -> dict[str, str]:
         "UC_MCP_CONFIRM_SECRET": CONFIRM_SECRET,
         "UC_MCP_REQUEST_STATE_SECRET": STATE_SECRET,
         "UC_MCP_HTTP_TOKEN": TOKEN,
+        "UC_MCP_HTTP_TOKENS": json.dumps({"colleague": {"token": COLLEAGUE_TOKEN, "scope": "full"}}),
         "UC_MCP_AUDIT_LOG": str(state / "audit.jsonl"),
+        "UC_MCP_EXPORT_DIR": str(state / "exports"),  # one directory every replica reads
         **extra,
     }
 
@@ -137,8 +142,8 @@ def replicas(state: Path, redis_url: str) -> Iterator[list[str]]:
 
 
 @asynccontextmanager
-async def connect(url: str) -> AsyncIterator[Client]:
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+async def connect(url: str, token: str = TOKEN) -> AsyncIterator[Client]:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
     async with http, Client(streamable_http_client(url, http_client=http)) as client:
         yield client
 
@@ -345,7 +350,71 @@ async def test_two_replicas_stay_at_the_stores_rate_together(tmp_path: Path, red
     assert busiest <= rate + 1, arrivals
 
 
-# -- (d) several workers behind one port ---------------------------------------------------------------
+# -- (d) export links -----------------------------------------------------------------------------------
+
+EXPORT_TOOL = "ultracart_export_customers"
+MADE_UP_EXPORT = "ultracart://exports/AAAAAAAAAAAAAAAAAAAAAA.jsonl"
+
+
+async def export_on(url: str) -> str:
+    """An export of every customer made through ``url``; its resource URI."""
+    async with connect(url) as client:
+        made = await client.call_tool(EXPORT_TOOL, {"format": "jsonl"})
+    assert not made.is_error, made.content
+    assert made.structured_content is not None and made.structured_content["rows"] == CUSTOMERS
+    return str(made.structured_content["resource_uri"])
+
+
+async def read_on(url: str, uri: str, token: str = TOKEN) -> list[dict[str, Any]]:
+    async with connect(url, token) as client:
+        read = await client.read_resource(uri)
+    return [json.loads(line) for line in read.contents[0].text.splitlines()]  # type: ignore[union-attr]
+
+
+async def refusal_on(url: str, uri: str, token: str = TOKEN) -> str:
+    async with connect(url, token) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.read_resource(uri)
+    return refused.value.error.message
+
+
+def expire_now(redis_url: str, uri: str) -> None:
+    """What an hour does to an export link: Redis drops its record, and its file is due for deletion."""
+    import redis
+
+    from uc_mcp.core.shared_state import EXPORT_PREFIX
+
+    client = redis.Redis.from_url(redis_url)
+    export_id = uri.removeprefix("ultracart://exports/")
+    assert client.pexpire(f"{EXPORT_PREFIX}id:{export_id}", 1)
+    entries: list[Any] = list(client.zrange(f"{EXPORT_PREFIX}files", 0, -1))
+    due = [entry for entry in entries if json.loads(entry)[0] == export_id]
+    assert len(due) == 1
+    client.zadd(f"{EXPORT_PREFIX}files", {due[0]: 0})
+    time.sleep(0.01)
+
+
+async def test_an_export_made_on_one_replica_reads_on_the_other_for_its_token_only(
+    replicas: list[str], state: Path, redis_url: str
+) -> None:
+    a, b = replicas
+    uri = await export_on(a)
+    rows = await read_on(b, uri)
+    assert sorted(row["customer_profile_oid"] for row in rows) == list(range(JANE, JANE + CUSTOMERS))
+    assert await read_on(a, uri) == rows
+    # Another token of the same store: on either replica, the very answer an id that never existed gets.
+    never = await refusal_on(a, MADE_UP_EXPORT, COLLEAGUE_TOKEN)
+    assert "No such export" in never
+    for url in (a, b):
+        assert await refusal_on(url, uri, COLLEAGUE_TOKEN) == never
+    [file] = (state / "exports").glob("customers-*.jsonl")
+    expire_now(redis_url, uri)
+    for url in (b, a):
+        assert await refusal_on(url, uri) == never
+    assert not file.exists()  # the replica that noticed deleted it, though the other one wrote it
+
+
+# -- (e) several workers behind one port ---------------------------------------------------------------
 
 
 def test_several_workers_need_redis(tmp_path: Path) -> None:
@@ -381,5 +450,9 @@ async def test_two_workers_with_redis_serve_one_port(tmp_path: Path, redis_url: 
                 counted = await client.call_tool("ultracart_count_customers", {})
             assert not counted.is_error and counted.structured_content is not None
             assert counted.structured_content["total"] == CUSTOMERS
+        # An export link works whichever worker a connection lands on (it was 11 reads of 20).
+        uri = await export_on(url)
+        reads = [await read_on(url, uri) for _ in range(20)]
     (tools,) = names
     assert CREDIT_TOOL in tools
+    assert all(len(rows) == CUSTOMERS for rows in reads)

@@ -15,31 +15,37 @@ import json
 import shutil
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, TextResourceContents
 
 from tests.mcp.conftest import SEED, ServerFactory, SettingsFactory, demo_customers, make_settings
+from tests.redis_server import unreachable_url
+from tests.servers import asgi_server
 from uc_mcp.core.budget import project
 from uc_mcp.core.errors import ServerError
-from uc_mcp.core.toolspec import ToolContext
+from uc_mcp.http_app import create_app
 from uc_mcp.server import build_server
 from uc_mcp.ultracart.sandbox.filters import parse_filters
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 from uc_mcp.ultracart.tools.export import (
+    EXPORT_GONE,
     EXPORT_LIFETIME_SECONDS,
     EXPORT_URI_PREFIX,
+    Owner,
     csv_cell,
     read_export,
-    register_export_resources,
 )
 from uc_mcp.ultracart.views import COMPACT_CUSTOMER_FIELDS, customer_view
 
@@ -458,12 +464,15 @@ def test_csv_cell_rules() -> None:
     assert csv_cell(["a", 1]) == '["a",1]' and csv_cell({"k": None}) == '{"k":null}'
 
 
-# -- over HTTP: a link for the tenant, not a path ---------------------------------------------------------
+# -- over HTTP: a link for its caller, not a path ----------------------------------------------------------
+
+ANONYMOUS = Owner("http:anonymous", "default")  # the caller of an in-memory client to an HTTP-built server
 
 
 @pytest.mark.anyio
-async def test_over_http_the_result_is_an_expiring_link_for_the_tenant(big_server: Any, export_dir: Path) -> None:
+async def test_over_http_the_result_is_an_expiring_link_for_its_caller(big_server: Any, export_dir: Path) -> None:
     server = big_server(transport="http")
+    settings = server.state.settings  # type: ignore[attr-defined]
     async with Client(server) as client:
         result = await export(client, {"billing_state": "TX", "format": "jsonl"})
     assert "path" not in result and str(export_dir) not in json.dumps(result)
@@ -473,7 +482,7 @@ async def test_over_http_the_result_is_an_expiring_link_for_the_tenant(big_serve
     expires = datetime.strptime(result["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
     assert abs(expires - (time.time() + EXPORT_LIFETIME_SECONDS)) < 60
 
-    found = read_export(export_id, "default")
+    found = await read_export(settings, export_id, ANONYMOUS)
     assert found is not None
     mime, content = found
     assert mime == "application/jsonl"
@@ -483,20 +492,21 @@ async def test_over_http_the_result_is_an_expiring_link_for_the_tenant(big_serve
     ]
     assert len(lines) == result["rows"]
 
-    assert read_export(export_id, "another-tenant") is None
-    assert read_export("not-an-export.jsonl", "default") is None
+    # Another token of the same store, the same token name in another store, an unknown id: all alike.
+    for reader in (Owner("token:someone-else", "default"), Owner("http:anonymous", "another-tenant")):
+        assert await read_export(settings, export_id, reader) is None
+    for unknown in ("not-an-export.jsonl", export_id.removesuffix(".jsonl") + ".csv", "../" + export_id):
+        assert await read_export(settings, unknown, ANONYMOUS) is None
     [name] = files_in(export_dir)
     assert name.endswith(".jsonl")
-    assert read_export(export_id, "default", now=time.time() + EXPORT_LIFETIME_SECONDS + 1) is None
+    assert await read_export(settings, export_id, ANONYMOUS, now=time.time() + EXPORT_LIFETIME_SECONDS + 1) is None
     assert files_in(export_dir) == []  # an expired export's file is deleted
-    assert read_export(export_id, "default") is None  # and stays gone
+    assert await read_export(settings, export_id, ANONYMOUS) is None  # and stays gone
 
 
 @pytest.mark.anyio
 async def test_an_http_export_reads_back_as_a_resource(big_server: Any, export_dir: Path) -> None:
-    """The wiring server.py needs over HTTP: ``register_export_resources(server, context)``."""
     server = big_server(transport="http")
-    register_export_resources(server, lambda ctx: ToolContext(client=lambda: None, max_tokens=4000, backend="sandbox"))
     async with Client(server) as client:
         templates = {t.uri_template: t.mime_type for t in (await client.list_resource_templates()).resource_templates}
         assert templates[EXPORT_URI_PREFIX + "{token}.csv"] == "text/csv"
@@ -509,8 +519,112 @@ async def test_an_http_export_reads_back_as_a_resource(big_server: Any, export_d
         assert len(rows) == result["rows"] + 1 and rows[0] == list(COMPACT_CUSTOMER_FIELDS)
         wrong_format = result["resource_uri"].removesuffix(".csv") + ".jsonl"
         for uri in (wrong_format, EXPORT_URI_PREFIX + "made-up.csv"):
-            with pytest.raises(MCPError, match="expired"):
+            with pytest.raises(MCPError) as gone:
                 await client.read_resource(uri)
+            assert gone.value.error.message == EXPORT_GONE
+        [name] = files_in(export_dir)
+        (export_dir / name).unlink()  # a replica that does not share the export directory
+        with pytest.raises(MCPError) as missing:
+            await client.read_resource(result["resource_uri"])
+        assert "UC_MCP_EXPORT_DIR" in missing.value.error.message
+
+
+OWNER_TOKEN = "export-owner-token-0123456789"
+COLLEAGUE_TOKEN = "export-colleague-token-0123456789"
+READER_TOKEN = "export-reader-token-0123456789"
+
+
+@asynccontextmanager
+async def over_http(url: str, token: str) -> AsyncIterator[Client]:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    transport = streamable_http_client(f"{url}/mcp", http_client=http, terminate_on_close=False)
+    async with http, Client(transport) as client:
+        yield client
+
+
+@pytest.mark.anyio
+async def test_over_http_only_the_token_that_made_an_export_reads_it(
+    settings_factory: SettingsFactory, tmp_path: Path, export_dir: Path
+) -> None:
+    """Real bearer tokens through the gate: another token of the same store gets "not found", exactly as for
+    an id that never existed (never "forbidden", which would confirm the export exists)."""
+    tokens = {
+        "owner": {"token": OWNER_TOKEN, "scope": ["assist"]},
+        "colleague": {"token": COLLEAGUE_TOKEN, "scope": "full"},
+        "reader": {"token": READER_TOKEN, "scope": "read-only"},
+    }
+    settings = settings_factory(
+        http_tokens=json.dumps(tokens), export_dir=export_dir, audit_log=tmp_path / "audit.jsonl"
+    )
+    app = create_app(settings)
+    try:
+        with asgi_server(app) as url:
+            async with over_http(url, OWNER_TOKEN) as owner:
+                made = await export(owner, {"billing_state": "TX"})
+                mine = await owner.read_resource(made["resource_uri"])
+            async with over_http(url, COLLEAGUE_TOKEN) as colleague:
+                errors = []
+                for uri in (made["resource_uri"], EXPORT_URI_PREFIX + "AAAAAAAAAAAAAAAAAAAAAA.csv"):
+                    with pytest.raises(MCPError) as refused:
+                        await colleague.read_resource(uri)
+                    errors.append(refused.value.error)
+            async with over_http(url, READER_TOKEN) as reader:  # read-only: no export tool, so no export links
+                templates = {t.uri_template for t in (await reader.list_resource_templates()).resource_templates}
+    finally:
+        if app.state.runtime.sandbox is not None:
+            app.state.runtime.sandbox.close()
+    assert mine.contents[0].text.startswith("customer_profile_oid,")  # type: ignore[union-attr]
+    stolen, unknown = errors
+    assert stolen.message == unknown.message == EXPORT_GONE and stolen.code == unknown.code
+    assert "customer_profile_oid" not in str(stolen)
+    assert not any(template.startswith(EXPORT_URI_PREFIX) for template in templates)
+
+
+@pytest.mark.anyio
+async def test_several_workers_without_redis_refuse_exports_and_write_nothing(
+    settings_factory: SettingsFactory, export_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``uc-mcp serve --workers 2`` tells every worker how many there are (UC_MCP_HTTP_WORKERS); without a
+    shared registry a link made on one worker would fail on the others, so no export is made."""
+    monkeypatch.setenv("UC_MCP_HTTP_WORKERS", "2")
+    server = build_server(settings_factory(export_dir=export_dir), transport="http")
+    try:
+        async with Client(server) as client:
+            text = await export_error(client, {"billing_state": "TX"})
+        assert text.startswith(f"{TOOL}: exports are off: this server runs 2 HTTP worker processes")
+        assert "UC_MCP_REDIS_URL" in text and "one worker" in text
+        assert files_in(export_dir) == []
+        assert server.state.api is None  # type: ignore[attr-defined]  # refused before any API call
+        stdio = build_server(settings_factory(export_dir=export_dir))  # stdio writes a path: nothing to share
+        async with Client(stdio) as client:
+            made = await export(client, {"email": "jane@example.com"})
+        assert files_in(export_dir) == [Path(made["path"]).name]
+        stdio.state.sandbox.close()  # type: ignore[attr-defined]
+    finally:
+        if server.state.sandbox is not None:  # type: ignore[attr-defined]
+            server.state.sandbox.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_shared_registry_fails_the_export_before_any_api_call(
+    settings_factory: SettingsFactory, export_dir: Path
+) -> None:
+    pytest.importorskip("redis")
+    url = unreachable_url()
+    server = build_server(settings_factory(export_dir=export_dir, redis_url=url), transport="http")
+    try:
+        async with Client(server) as client:
+            text = await export_error(client, {"billing_state": "TX"})
+            with pytest.raises(MCPError) as unread:
+                await client.read_resource(EXPORT_URI_PREFIX + "AAAAAAAAAAAAAAAAAAAAAA.csv")
+    finally:
+        if server.state.sandbox is not None:  # type: ignore[attr-defined]
+            server.state.sandbox.close()  # type: ignore[attr-defined]
+    assert "shared export registry (Redis, UC_MCP_REDIS_URL) cannot be reached" in text
+    assert "shared export registry" in unread.value.error.message
+    assert "never-shown-secret" not in text + unread.value.error.message
+    assert files_in(export_dir) == []
+    assert server.state.api is None  # type: ignore[attr-defined]
 
 
 # -- bad input -------------------------------------------------------------------------------------------

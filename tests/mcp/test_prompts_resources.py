@@ -1,16 +1,27 @@
-"""Prompts for the support workflows and the customer resources, through the MCP protocol."""
+"""Prompts for the support workflows and the customer resources, through the MCP protocol.
+
+Resources and prompts follow the scope of the tools (issue 14, finding 8): a resource is listed and
+readable only where the tool returning the same data is, a prompt only where every tool it names is, on
+stdio (``--toolsets``, ``--read-only``) as under an HTTP token's scope.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Iterator
 
 import pytest
 from inline_snapshot import snapshot
 from mcp.client import Client
+from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
-from tests.mcp.conftest import ServerFactory
-from uc_mcp.server import INSTRUCTIONS
+from tests.mcp.conftest import ServerFactory, SettingsFactory
+from uc_mcp.http_auth import Scope
+from uc_mcp.server import INSTRUCTIONS, build_server
+from uc_mcp.ultracart.prompts import PROMPTS
+from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
 
 pytestmark = pytest.mark.anyio
 JANE = 100001
@@ -113,3 +124,135 @@ def test_instructions_say_which_tool_for_what() -> None:
     for phrase in ("ultracart_find_customers", "ultracart_customer_overview", "max_calls", "next_offset", "confirm"):
         assert phrase in INSTRUCTIONS
     assert "untrusted data" in INSTRUCTIONS
+
+
+# -- scope: resources and prompts follow the tools ---------------------------------------------------------
+
+# Which tool returns the same data as each resource template (and an URI that reads it): the template is
+# offered exactly where that tool is. Written here, not imported, so that the code's own table is checked.
+RESOURCE_TOOLS = {
+    "ultracart://customers/{customer_profile_oid}": ("ultracart_get_customer", f"ultracart://customers/{JANE}"),
+    "ultracart://customers/{customer_profile_oid}/overview": (
+        "ultracart_customer_overview",
+        f"ultracart://customers/{JANE}/overview",
+    ),
+    # Over HTTP only (stdio exports are paths); the id is well formed, so only scope can refuse it first.
+    "ultracart://exports/{token}.csv": ("ultracart_export_customers", "ultracart://exports/AAAAAAAAAAAAAAAAAAAAAA.csv"),
+    "ultracart://exports/{token}.jsonl": (
+        "ultracart_export_customers",
+        "ultracart://exports/AAAAAAAAAAAAAAAAAAAAAA.jsonl",
+    ),
+}
+ScopedFactory = Callable[[str, list[str] | None, bool], MCPServer]
+HTTP_ONLY = {"ultracart://exports/{token}.csv", "ultracart://exports/{token}.jsonl"}
+PROMPT_ARGUMENTS = {
+    "lookup_customer": {"customer": "jane@example.com"},
+    "issue_store_credit": {"customer": "jane@example.com", "amount": "20.00", "reason": "Goodwill"},
+    "merge_duplicates": {"keep": "jane@example.com", "duplicate": "jane.doe@example.com"},
+    "data_request": {"customer": "jane@example.com"},
+}
+TOOL_NAME = re.compile(r"\bultracart_[a-z_]+\b")
+# Every toolset alone, and the server's own; each writable and read-only.
+SCOPES = [
+    pytest.param(toolsets, read_only, id=f"{toolsets[0] if toolsets else 'all'}-{'ro' if read_only else 'rw'}")
+    for toolsets in [*([name] for name in TOOLSETS), None]
+    for read_only in (False, True)
+]
+
+
+@pytest.fixture
+def scoped_server(settings_factory: SettingsFactory, server_factory: ServerFactory) -> Iterator[ScopedFactory]:
+    """``(transport, toolsets, read_only)`` → a server limited that way: on stdio by the settings
+    (``--toolsets``, ``--read-only``), over HTTP by a token's scope as the gate builds it."""
+    built: list[MCPServer] = []
+
+    def factory(transport: str, toolsets: list[str] | None, read_only: bool) -> MCPServer:
+        if transport == "stdio":
+            return server_factory(toolsets=toolsets, read_only=read_only)
+        scope = Scope(read_only=read_only, toolsets=tuple(toolsets) if toolsets else None)
+        server = build_server(settings_factory(), "http", scope=scope)
+        built.append(server)
+        return server
+
+    yield factory
+    for server in built:
+        if server.state.sandbox is not None:  # type: ignore[attr-defined]
+            server.state.sandbox.close()  # type: ignore[attr-defined]
+
+
+async def prompt_texts(client: Client, names: set[str]) -> dict[str, str]:
+    texts = {}
+    for name in names:
+        result = await client.get_prompt(name, PROMPT_ARGUMENTS[name])
+        texts[name] = result.messages[0].content.text  # type: ignore[union-attr]
+    return texts
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+@pytest.mark.parametrize(("toolsets", "read_only"), SCOPES)
+async def test_resources_follow_the_tool_that_returns_their_data(
+    scoped_server: ScopedFactory, transport: str, toolsets: list[str] | None, read_only: bool
+) -> None:
+    server = scoped_server(transport, toolsets, read_only)
+    async with Client(server) as client:
+        tools = {tool.name for tool in (await client.list_tools()).tools}
+        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        offered = {
+            template
+            for template, (tool, _) in RESOURCE_TOOLS.items()
+            if tool in tools and (transport == "http" or template not in HTTP_ONLY)
+        }
+        assert templates == offered
+        for template, (_, uri) in RESOURCE_TOOLS.items():
+            if template in offered:
+                continue
+            with pytest.raises(MCPError) as refused:  # not readable either, by an URI guessed from another server
+                await client.read_resource(uri)
+            assert refused.value.error.message == f"Unknown resource: {uri}"
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+@pytest.mark.parametrize(("toolsets", "read_only"), SCOPES)
+async def test_prompts_follow_the_tools_they_name(
+    server_factory: ServerFactory,
+    scoped_server: ScopedFactory,
+    transport: str,
+    toolsets: list[str] | None,
+    read_only: bool,
+) -> None:
+    async with Client(server_factory()) as client:
+        every = await prompt_texts(client, {prompt.name for prompt in (await client.list_prompts()).prompts})
+    server = scoped_server(transport, toolsets, read_only)
+    async with Client(server) as client:
+        tools = {tool.name for tool in (await client.list_tools()).tools}
+        listed = {prompt.name for prompt in (await client.list_prompts()).prompts}
+    assert every.keys() == PROMPT_ARGUMENTS.keys()
+    assert listed == {name for name, text in every.items() if set(TOOL_NAME.findall(text)) <= tools}
+
+
+async def test_each_prompt_needs_exactly_the_tools_its_text_names(server_factory: ServerFactory) -> None:
+    """The class of bug: a prompt's text naming a tool that its requirements leave out (issue_store_credit
+    named ultracart_customer_overview and ultracart_get_customer_store_credit), so that it could be offered
+    where the model cannot follow it."""
+    async with Client(server_factory(toolsets=list(TOOLSETS))) as client:
+        texts = await prompt_texts(client, set(PROMPT_ARGUMENTS))
+    named = {name: frozenset(TOOL_NAME.findall(text)) for name, text in texts.items()}
+    assert {spec.fn.__name__: spec.needs for spec in PROMPTS} == named
+    assert set().union(*named.values()) <= {tool.name for tool in TOOLS}  # real tools, no stray word
+
+
+async def test_a_store_credit_token_reads_no_profile(settings_factory: SettingsFactory) -> None:
+    """The reported case: a token scoped to store_credit read whole profiles through the resource templates."""
+    server = build_server(settings_factory(), "http", scope=Scope(toolsets=("store_credit",)))
+    try:
+        async with Client(server) as client:
+            assert (await client.list_resource_templates()).resource_templates == []
+            for uri in (f"ultracart://customers/{JANE}", f"ultracart://customers/{JANE}/overview"):
+                with pytest.raises(MCPError) as refused:
+                    await client.read_resource(uri)
+                assert "jane@example.com" not in str(refused.value.error)
+            credit = await client.call_tool("ultracart_get_customer_store_credit", {"customer_profile_oid": JANE})
+    finally:
+        if server.state.sandbox is not None:  # type: ignore[attr-defined]
+            server.state.sandbox.close()  # type: ignore[attr-defined]
+    assert not credit.is_error  # the token still does what its scope allows

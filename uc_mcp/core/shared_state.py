@@ -15,6 +15,11 @@ hosts) must agree on three things a request may need from another replica:
   its own 429s (``RateLimiter``). If Redis cannot be reached the pace raises
   :class:`~uc_mcp.core.ratelimit.PaceUnavailable` and the limiter paces that process alone until Redis is
   back (the API's own 429s still slow it down): pacing is politeness, not a safety property.
+* **Export links** (:class:`RedisExports`): an export made over HTTP on one replica is read through its
+  ``ultracart://exports/<id>`` link on any other. Its record (who made it, which file, until when) is one key
+  that Redis expires itself; the file lives in the directory every replica shares (``UC_MCP_EXPORT_DIR``).
+  If Redis cannot be reached no link is made or served (:class:`SharedExportsUnavailable`): an export whose
+  owner cannot be checked must not be read.
 * The confirmation secret and the SDK's request-state keys are configuration (``UC_MCP_CONFIRM_SECRET``,
   ``UC_MCP_REQUEST_STATE_SECRET``), not Redis state.
 
@@ -26,9 +31,11 @@ these objects does not connect; the first claim or pace does.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -40,11 +47,14 @@ if TYPE_CHECKING:
     import redis.asyncio
 
 __all__ = [
+    "EXPORT_PREFIX",
     "PACE_PREFIX",
     "USED_PREFIX",
+    "RedisExports",
     "RedisPace",
     "RedisUnavailable",
     "RedisUsedTokens",
+    "SharedExportsUnavailable",
     "SharedStateUnavailable",
     "describe_url",
 ]
@@ -53,6 +63,7 @@ log = logging.getLogger("uc_mcp.shared_state")
 
 USED_PREFIX: Final = "uc-mcp:used:"
 PACE_PREFIX: Final = "uc-mcp:pace:"
+EXPORT_PREFIX: Final = "uc-mcp:export:"
 # A confirmation or a pace slot waits at most about this long for Redis (connect, then answer) before
 # failing; the claim is synchronous (see RedisUsedTokens), so this also bounds how long it holds the loop.
 TIMEOUT_SECONDS: Final = 1.0
@@ -82,6 +93,10 @@ class RedisUnavailable(ValueError):
 
 class SharedStateUnavailable(UsedTokenStoreFull):
     """Redis could not record a single use, so nothing may execute (fail closed)."""
+
+
+class SharedExportsUnavailable(RuntimeError):
+    """Redis could not record or look up an export link, so none is made or served (fail closed)."""
 
 
 def describe_url(url: str) -> str:
@@ -222,3 +237,94 @@ class RedisPace:
         except self._errors as error:
             raise PaceUnavailable(f"the shared pace at {self.where} is unreachable ({type(error).__name__})") from None
         return max(0.0, int(waited) / 1_000_000)
+
+
+class RedisExports:
+    """The export links of every replica, in Redis.
+
+    ``<prefix>id:<export id>`` holds one export's record (a JSON object, written by the caller) until it
+    expires (``PXAT``: Redis forgets it on time, whichever replica is up). ``<prefix>files``, a sorted set of
+    ``[export id, file name]`` by expiry, says which files to delete once expired: whichever replica purges
+    next deletes each file once (``ZREM`` tells exactly one of them that it removed the entry), even when the
+    replica that wrote it is gone, and forgets the record with it (a replica whose clock runs ahead must not
+    leave a link to a deleted file). Every operation is one short round-trip bounded by :data:`TIMEOUT_SECONDS`.
+    """
+
+    def __init__(self, url: str, *, prefix: str = EXPORT_PREFIX) -> None:
+        module = _redis_module()
+        _checked_url(url)
+        self._url = url
+        self.prefix = prefix
+        self.files_key = prefix + "files"
+        self.where = describe_url(url)
+        self._errors: tuple[type[BaseException], ...] = (module.RedisError, OSError, asyncio.TimeoutError)
+
+    def __repr__(self) -> str:
+        return f"RedisExports({self.where!r}, prefix={self.prefix!r})"
+
+    def _key(self, export_id: str) -> str:
+        return f"{self.prefix}id:{export_id}"
+
+    def _unavailable(self, error: BaseException) -> SharedExportsUnavailable:
+        log.error("shared export registry at %s unreachable (%s)", self.where, type(error).__name__)
+        return SharedExportsUnavailable(
+            "the shared export registry (Redis, UC_MCP_REDIS_URL) cannot be reached, so no export link can be "
+            "made or read right now. Try again once it is back."
+        )
+
+    async def put(self, export_id: str, record: Mapping[str, Any], file: str, expires_at: float) -> None:
+        """Keep ``record`` under ``export_id`` until ``expires_at`` (Unix seconds); ``file`` is deleted after."""
+        try:
+            client, _ = _async_client(self._url)
+            async with client.pipeline(transaction=True) as pipe:  # both or neither
+                pipe.set(self._key(export_id), json.dumps(dict(record)), pxat=math.ceil(expires_at * 1000))
+                pipe.zadd(self.files_key, {json.dumps([export_id, file]): expires_at})
+                await pipe.execute()
+        except self._errors as error:
+            raise self._unavailable(error) from None
+
+    async def get(self, export_id: str) -> dict[str, Any] | None:
+        """The record of ``export_id`` while it lasts; None when unknown or expired (or not a JSON object)."""
+        try:
+            client, _ = _async_client(self._url)
+            stored = await client.get(self._key(export_id))
+        except self._errors as error:
+            raise self._unavailable(error) from None
+        if stored is None:
+            return None
+        try:
+            record = json.loads(stored)
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
+
+    async def take_expired_files(self, now: float) -> list[str]:
+        """The files whose exports expired by ``now`` (Unix seconds), each given to exactly one caller; their
+        records are forgotten too."""
+        try:
+            client, _ = _async_client(self._url)
+            due: list[Any] = list(await client.zrangebyscore(self.files_key, "-inf", now))  # bytes: no decoding
+            if not due:
+                return []
+            async with client.pipeline(transaction=False) as pipe:
+                for entry in due:
+                    pipe.zrem(self.files_key, entry)
+                removed = await pipe.execute()
+            taken = [_export_entry(entry) for entry, count in zip(due, removed, strict=True) if count]
+            expired = [self._key(export_id) for export_id, _ in filter(None, taken)]
+            if expired:
+                await client.delete(*expired)
+        except self._errors as error:
+            raise self._unavailable(error) from None
+        return [file for _, file in filter(None, taken)]
+
+
+def _export_entry(entry: bytes) -> tuple[str, str] | None:
+    """``(export id, file name)`` from an entry of the files set; None if it is not one ``put`` wrote."""
+    try:
+        value = json.loads(entry)
+    except ValueError:
+        return None
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value):
+        return value[0], value[1]
+    return None

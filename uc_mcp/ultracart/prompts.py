@@ -3,13 +3,17 @@ which tools to use, in which order, and where a person's yes is needed.
 
 Prompt arguments arrive as strings (MCP ``PromptArgument`` has no type); they are declared as
 ``str`` so the SDK's own validation (whose message would repeat the values) never runs, and are
-checked here with messages that name the argument only. A prompt is offered only when every tool
-it relies on is enabled (``--read-only`` drops the ones that change data).
+checked here with messages that name the argument only.
+
+A prompt is offered only when every tool its text tells the model to call is enabled on that server
+(``--toolsets``, ``--read-only``, an HTTP token's scope): which tools those are is read from the rendered
+text itself, so a prompt edited to name one more tool can never be offered where that tool is missing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
@@ -111,41 +115,37 @@ def data_request(customer: Who) -> str:
     )
 
 
+TOOL_NAME = re.compile(r"\bultracart_[a-z_]+\b")
+
+
+def tools_named(text: str) -> frozenset[str]:
+    """The tool names a prompt's text mentions."""
+    return frozenset(TOOL_NAME.findall(text))
+
+
 @dataclass(frozen=True, slots=True)
 class PromptSpec:
     fn: Callable[..., str]
     title: str
-    needs: frozenset[str]
+    example: Mapping[str, str]  # valid arguments: the text they render names the tools the prompt needs
+
+    @property
+    def needs(self) -> frozenset[str]:
+        """Every tool the prompt tells the model to call (its text names no tool conditionally)."""
+        return tools_named(self.fn(**self.example))
 
 
 PROMPTS: tuple[PromptSpec, ...] = (
-    PromptSpec(
-        lookup_customer,
-        "Look up a customer",
-        frozenset({"ultracart_find_customers", "ultracart_customer_overview"}),
-    ),
+    PromptSpec(lookup_customer, "Look up a customer", {"customer": "jane@example.com"}),
     PromptSpec(
         issue_store_credit,
         "Issue store credit",
-        frozenset({"ultracart_find_customers", "ultracart_add_customer_store_credit"}),
+        {"customer": "jane@example.com", "amount": "20.00", "reason": "Goodwill"},
     ),
     PromptSpec(
-        merge_duplicates,
-        "Merge duplicate customers",
-        frozenset({"ultracart_find_customers", "ultracart_customer_overview", "ultracart_merge_customer"}),
+        merge_duplicates, "Merge duplicate customers", {"keep": "jane@example.com", "duplicate": "jane@example.org"}
     ),
-    PromptSpec(
-        data_request,
-        "Customer data request",
-        frozenset(
-            {
-                "ultracart_find_customers",
-                "ultracart_get_customer",
-                "ultracart_get_customer_store_credit",
-                "ultracart_get_customer_wish_list",
-            }
-        ),
-    ),
+    PromptSpec(data_request, "Customer data request", {"customer": "jane@example.com"}),
 )
 
 
