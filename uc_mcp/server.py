@@ -13,6 +13,7 @@ from mcp.server.mcpserver import Context, MCPServer
 
 from .core.apps import AppsVisibility
 from .core.audit import AuditLog, default_audit_path
+from .core.budget import RESULT_HEADROOM_TOKENS
 from .core.confirm import Confirmations, install_round_tracking
 from .core.logs import protect_logging
 from .core.redact import Redactor
@@ -218,7 +219,7 @@ def build_server(
         caller = caller_of(ctx) if transport == "http" else None
         return ToolContext(
             client=lambda: runtime.client_for(caller),
-            max_tokens=settings.max_result_tokens,
+            max_tokens=settings.max_result_tokens - RESULT_HEADROOM_TOKENS,
             backend=backend,
             mcp=ctx,
             settings=settings,

@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_MAX_STRING",
     "DEFAULT_MAX_TOKENS",
     "MIN_MAX_TOKENS",
+    "RESULT_HEADROOM_TOKENS",
     "TRIM_LEVELS",
     "View",
     "compact_json",
@@ -53,6 +54,10 @@ __all__ = [
 DEFAULT_MAX_TOKENS: Final = 4000
 # Below this even the envelope and a one-line notice may not fit; settings enforce a higher floor.
 MIN_MAX_TOKENS: Final = 100
+# Room a tool leaves free below UC_MCP_MAX_RESULT_TOKENS when it fits its result (ToolContext.max_tokens is the
+# setting less this): the server adds to a fitted result the sandbox flag and, when customer fields read like
+# instructions planted for an AI, a warning naming them (at least core/planted.SHORTEST_WARNING_BYTES).
+RESULT_HEADROOM_TOKENS: Final = 40
 BYTES_PER_TOKEN: Final = 4
 DEFAULT_MAX_STRING: Final = 500
 DEFAULT_MAX_ITEMS: Final = 20

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .apps import CALL_META_KEY, call_meta, shows_views, tool_ui
 from .audit import AuditLog, Auditor, AuditUnavailable, new_request_id, targets
-from .budget import result_json
+from .budget import BYTES_PER_TOKEN, RESULT_HEADROOM_TOKENS, result_json
 from .confirm import (
     Binding,
     Confirmations,
@@ -58,6 +58,7 @@ from .confirm import (
 )
 from .confirm_token import UsedTokenStoreFull
 from .errors import OutcomeUnknown, ProviderError
+from .planted import with_planted_warning
 from .redact import NO_MASKING, Redactor
 from .schema_cache import schema_text
 
@@ -211,11 +212,21 @@ def error_result(message: str, redactor: Redactor = NO_MASKING) -> CallToolResul
 
 
 def success_result(
-    payload: Mapping[str, Any], redactor: Redactor = NO_MASKING, keep: Collection[str] = ()
+    payload: Mapping[str, Any],
+    redactor: Redactor = NO_MASKING,
+    keep: Collection[str] = (),
+    max_tokens: int | None = None,
 ) -> CallToolResult:
+    """The result of a successful call; ``max_tokens`` is the budget the tool fitted its payload to
+    (``ToolContext.max_tokens``), the server's additions stay within the headroom above it."""
     text = result_json(payload, keep)
-    if not redactor.leaves_unchanged(text):  # most results: nothing to redact, and no walk to find that out
-        text = result_json(redactor.apply(payload), keep)
+    # Text planted for an AI in customer fields is pointed at (core/planted.py), before redaction strips the
+    # hidden characters that may carry it; the budget's headroom leaves room for the warning.
+    limit = (max_tokens + RESULT_HEADROOM_TOKENS) * BYTES_PER_TOKEN if max_tokens else None
+    payload, text = with_planted_warning(payload, text, lambda value: result_json(value, keep), limit)
+    # Most results: nothing to redact, and no walk to find that out; a marker the filter adds never
+    # takes the result over UC_MCP_MAX_RESULT_TOKENS (it is fitted again).
+    text = redactor.filtered_json(payload, text, keep, limit // BYTES_PER_TOKEN if limit else None)
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
 
 
@@ -258,7 +269,11 @@ def _with_warning(message: str, warning: str | None) -> str:
 
 
 async def _audited(
-    spec: ToolSpec, auditor: Auditor, action: Callable[[], Awaitable[Mapping[str, Any]]], redactor: Redactor
+    spec: ToolSpec,
+    auditor: Auditor,
+    action: Callable[[], Awaitable[Mapping[str, Any]]],
+    redactor: Redactor,
+    max_tokens: int | None = None,
 ) -> CallToolResult:
     """Intent record, the action, outcome record. No intent record, no action."""
     try:
@@ -281,7 +296,7 @@ async def _audited(
     warning = auditor.try_record("executed", outcome="executed", result=_result_ids(payload))
     if warning:
         payload["warning"] = warning
-    return success_result(payload, redactor, required_keys(spec.output_model))
+    return success_result(payload, redactor, required_keys(spec.output_model), max_tokens)
 
 
 def _result_ids(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -320,9 +335,13 @@ def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], To
             # An app-only tool (the confirmation card's Cancel) writes its own audit record.
             if spec.read_only or spec.app_only:
                 payload = await spec.handler(validated, tool_ctx)
-                return success_result(payload, tool_ctx.redactor, required_keys(spec.output_model))
+                return success_result(
+                    payload, tool_ctx.redactor, required_keys(spec.output_model), tool_ctx.max_tokens
+                )
             auditor = tool_ctx.auditor(spec.name, _arguments(validated))
-            return await _audited(spec, auditor, lambda: spec.handler(validated, tool_ctx), tool_ctx.redactor)
+            return await _audited(
+                spec, auditor, lambda: spec.handler(validated, tool_ctx), tool_ctx.redactor, tool_ctx.max_tokens
+            )
 
         return _for_view(spec, ctx, _arguments(validated), await _caught(body, spec.name, tool_ctx.redactor))
 
@@ -427,7 +446,7 @@ def _build_guarded_tool(
                 done = {"status": "executed", **(await guard.execute(validated, tool_ctx, binding))}
                 return {**done, "warning": warning} if warning else done
 
-            return await _audited(spec, auditor, action, redactor)
+            return await _audited(spec, auditor, action, redactor, tool_ctx.max_tokens)
 
         def result(payload: dict[str, Any], event: str, via: str | None = None) -> CallToolResult:
             warning = auditor.try_record(event, via=via)
@@ -435,7 +454,7 @@ def _build_guarded_tool(
                 payload["warning"] = warning
             if tool_ctx.backend == "sandbox":
                 payload["sandbox"] = True
-            return success_result(payload, redactor, required_keys(spec.output_model))
+            return success_result(payload, redactor, required_keys(spec.output_model), tool_ctx.max_tokens)
 
         def refused(message: str, event: str) -> CallToolResult:
             return error_result(_with_warning(message, auditor.try_record(event, error=message)), redactor)

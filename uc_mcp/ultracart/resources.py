@@ -20,8 +20,9 @@ from typing import Any
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from ..core.budget import compact_json
+from ..core.budget import BYTES_PER_TOKEN, RESULT_HEADROOM_TOKENS, compact_json
 from ..core.errors import NotFound, ProviderError
+from ..core.planted import with_planted_warning
 from ..core.toolspec import ToolContext
 from .tools.common import VIEW_EXPANSION, one_object
 from .tools.overview import OverviewInput, customer_overview
@@ -89,7 +90,10 @@ async def _read(make: Callable[[], Awaitable[dict[str, Any]]], tool_ctx: ToolCon
         raise ResourceNotFoundError(str(error)) from None
     except ProviderError as error:
         raise ResourceError(str(error)) from None
-    return compact_json(tool_ctx.redactor.apply(payload))
+    # As in tool results: fields that read like planted instructions are named in "warnings".
+    limit = (tool_ctx.max_tokens + RESULT_HEADROOM_TOKENS) * BYTES_PER_TOKEN
+    annotated, _ = with_planted_warning(payload, compact_json(payload), compact_json, limit)
+    return compact_json(tool_ctx.redactor.apply(annotated))
 
 
 def register_resources(
