@@ -21,7 +21,7 @@ from .core.toolspec import ToolContext, ToolSpec, build_tool
 from .http_auth import Caller, Scope, caller_of
 from .settings import Settings
 from .ui import apps_extension
-from .ultracart.client import Backend, check_credentials, choose_backend
+from .ultracart.client import Backend, ConfigurationError, check_configuration, choose_backend
 from .ultracart.prompts import register_prompts
 from .ultracart.resources import register_resources
 
@@ -62,24 +62,23 @@ class Runtime:
     confirmations: Confirmations | None = None
     audit_log: AuditLog | None = None
     tenant_apis: dict[str, Any] = field(default_factory=dict)
+    # A configuration that cannot work, found at start-up on stdio: every call answers with it.
+    problem: ConfigurationError | None = None
+
+    def require_configured(self) -> None:
+        """Raise the configuration problem found at start-up, if any (a fresh exception each time: one
+        raised again and again would keep every call's traceback)."""
+        if self.problem is not None:
+            raise ConfigurationError(str(self.problem))
 
     def client(self) -> Any:
+        self.require_configured()
         if self.api is None:
             if self.backend == "sandbox":
-                from .ultracart.client import sandbox_api, shared_pace
-                from .ultracart.sandbox.filters import Profile
-                from .ultracart.sandbox.runtime import Sandbox, SandboxOptions
+                from .ultracart.client import open_sandbox, sandbox_api, shared_pace
 
                 settings = self.settings
-                self.sandbox = Sandbox(
-                    SandboxOptions(
-                        db=settings.sandbox_db_path,
-                        customers=settings.sandbox_customers,
-                        seed=settings.sandbox_seed,
-                        api_key=settings.sandbox_api_key.get_secret_value(),
-                        profile=Profile(settings.sandbox_profile),
-                    )
-                )
+                self.sandbox = open_sandbox(settings)  # a database that cannot be opened: ConfigurationError
                 # Unpaced (no rate) unless the sandbox ever answers 429; the timeline is shared all the same.
                 pace = shared_pace(settings, settings.sandbox_api_key.get_secret_value())
                 self.api = sandbox_api(self.sandbox, concurrency=4, shared=pace)
@@ -184,15 +183,22 @@ def scoped(settings: Settings, scope: Scope | None) -> Settings:
 
 def new_runtime(settings: Settings, transport: Literal["stdio", "http"]) -> Runtime:
     """The state every server of one process shares: backend, clients, confirmations, audit log."""
+    problem: ConfigurationError | None = None
     if settings.multi_tenant:
         if transport != "http":
             raise ValueError("UC_MCP_MULTI_TENANT needs the HTTP transport: credentials come with each request.")
         backend: Backend = "ultracart"
     else:
         backend = choose_backend(settings, transport)
-        if backend == "ultracart":
-            check_credentials(settings)  # fail at start-up, not on the first call (no network here)
-    runtime = Runtime(settings, backend)
+        try:
+            check_configuration(settings, transport)  # at start-up, not on the first call (no network here)
+        except ConfigurationError as found:
+            if transport != "stdio":
+                raise
+            # A host whose stdio server exits shows only "Connection closed": the server starts, and
+            # every tool call answers with the problem, naming the setting to fix.
+            problem = found
+    runtime = Runtime(settings, backend, problem=problem)
     runtime.confirmations = build_confirmations(settings, transport)
     runtime.audit_log = AuditLog(settings.audit_log or default_audit_path())
     return runtime

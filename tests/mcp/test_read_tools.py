@@ -820,7 +820,7 @@ def test_any_ultracart_variable_means_the_real_api(monkeypatch: pytest.MonkeyPat
 def test_a_base_url_alone_is_an_error_not_a_silent_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ULTRACART_BASE_URL", "https://secure.ultracart.com/rest/v2")
     with pytest.raises(ConfigurationError, match="ULTRACART_API_KEY"):
-        build_server(make_settings())
+        build_server(make_settings(), "http")  # stdio starts, every tool answers it: test_configuration_errors
 
 
 def test_auto_over_http_without_credentials_is_refused() -> None:
@@ -835,7 +835,7 @@ def test_ultracart_backend_without_a_key_names_the_variable() -> None:
     with pytest.raises(ConfigurationError, match="ULTRACART_API_KEY"):
         ultracart_api(settings)
     with pytest.raises(ConfigurationError, match="ULTRACART_API_KEY"):
-        build_server(settings)  # at start-up, not on the first call
+        build_server(settings, "http")  # at start-up, not on the first call (stdio: see test_configuration_errors)
 
 
 @pytest.mark.parametrize(
@@ -856,7 +856,7 @@ def test_malformed_credential_is_refused_without_repeating_it(field: str, variab
     assert "canary" not in message
     assert secret not in message
     with pytest.raises(ConfigurationError) as at_start:
-        build_server(settings)
+        build_server(settings, "http")
     assert "canary" not in str(at_start.value)
 
 

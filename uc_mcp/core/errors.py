@@ -26,6 +26,28 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return re.sub(r"(?i)(x-ultracart-(?:simple|browser)-key[\"':=\s]+)[^\s\"',;]{8,}", r"\1[redacted]", text)
 
 
+def safe_url(url: str) -> str:
+    """``url`` fit for a message: no user, password, query or fragment (they may hold credentials)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+    except ValueError:  # e.g. a port that is not a number: drop what could be a user or password
+        return re.sub(r"[?#].*", "", re.sub(r"//[^/]*@", "//", url))
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class ConfigurationError(ValueError):
+    """A configuration that cannot work, found at start-up or on first use: the message names the
+    setting, its value (a secret's never) and what to set instead. A ValueError, so that a tool
+    result carries its message and the command line reports it in one line (exit 2)."""
+
+
 class ProviderError(Exception):
     """Base of every API error. ``str()`` and ``repr()`` are the rendered, secret-free message."""
 
@@ -74,6 +96,21 @@ class Unauthorized(ProviderError):
 class NotFound(ProviderError):
     kind = "not_found"
     hint = "Check the id, or search for the customer first."
+
+
+class NotTheApi(ProviderError):
+    """The base URL answers, but not as the API does: a 404 without the API's error body, a redirect,
+    a web page. No record is missing; the configuration is wrong, and ``fix`` says how to set it."""
+
+    kind = "not_the_api"
+
+    def __init__(self, detail: str, *, fix: str, **kwargs: object) -> None:
+        self.hint = fix
+        super().__init__(detail, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def title(self) -> str:
+        return "Not the API"
 
 
 class ApplicationDisabled(ProviderError):

@@ -38,10 +38,12 @@ import httpx2
 from .errors import (
     InvalidResponse,
     NetworkError,
+    NotTheApi,
     OutcomeUnknown,
     ProviderError,
     RateLimited,
     error_for_status,
+    safe_url,
     scrub,
 )
 from .ratelimit import RateLimiter
@@ -74,6 +76,10 @@ class HttpOptions:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    # The setting that holds ``base_url`` and an example of a right value, for the error that says
+    # the URL is not the API (see ``_answered_by_the_api``).
+    base_url_setting: str = "the base URL"
+    base_url_example: str = ""
 
 
 @dataclass(slots=True)
@@ -188,6 +194,8 @@ class HttpCore:
             for name, value in response.headers.items()
             if "rate" in name.lower() or name.lower().startswith("x-ultracart") or name.lower() == "retry-after"
         }
+        if not _answered_by_the_api(response):
+            return self._not_the_api(response, operation), None, False
         if status == 429:
             limiter.on_rate_limited()
             limited = RateLimited(self._message(response), operation=operation, status=status)
@@ -211,6 +219,19 @@ class HttpCore:
             if idempotent:
                 return InvalidResponse(detail, operation=operation, status=status), None, True
             return OutcomeUnknown(detail, check=check, operation=operation, status=status), None, True
+
+    def _not_the_api(self, response: httpx2.Response, operation: str) -> NotTheApi:
+        setting, status = self.options.base_url_setting, response.status_code
+        where = f"{setting}={safe_url(self.options.base_url)!r}"
+        if 300 <= status < 400:
+            detail = f"{where} redirects (to {safe_url(response.headers.get('Location', ''))!r}); the API never does"
+        elif status == 404:
+            detail = f"{where} answered 404 without the API's error body: that path does not exist there"
+        else:
+            detail = f"{where} answered with a web page, not the API's JSON"
+        example = f" (e.g. {self.options.base_url_example})" if self.options.base_url_example else ""
+        fix = f"It is not the API's root URL: set {setting} to it{example}."
+        return NotTheApi(detail, fix=fix, operation=operation, status=status)
 
     def _describe(self, exc: Exception) -> str:
         text = str(exc) or type(exc).__name__
@@ -239,6 +260,31 @@ class HttpCore:
 @dataclass(frozen=True, slots=True)
 class _Success:
     value: Any
+
+
+def _answered_by_the_api(response: httpx2.Response) -> bool:
+    """Whether the answer comes from the API rather than from whatever else sits at the base URL.
+
+    Assumption (UltraCart documents no 404, and nothing about unknown paths): the API answers every
+    error with its error body — a JSON object with an ``error`` object — and a ``UC-REST-ERROR``
+    header, so a 404 about a missing record carries one of them; a path the API does not have is
+    answered by the web server in front of it, with a page or nothing. The API never redirects and
+    never answers a page. So a 404 with neither, a redirect or a 2xx page means the base URL is wrong,
+    not that a record is missing. A wrong path the API itself answers with its error body (as the
+    sandbox does) still reads as "not found"; a gateway's page for a 5xx is still a server error.
+    """
+    status = response.status_code
+    if 300 <= status < 400:
+        return False
+    if status < 300:
+        return not response.headers.get("Content-Type", "").lower().startswith("text/html")
+    if status != 404 or "UC-REST-ERROR" in response.headers:
+        return True
+    try:
+        payload = response.json()
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and isinstance(payload.get("error"), dict)
 
 
 def _give_up(error: ProviderError, maybe_applied: bool, check: str) -> ProviderError:

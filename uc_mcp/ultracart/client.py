@@ -8,10 +8,18 @@ chosen explicitly.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import os
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 import httpx2
 
+from ..core.errors import ConfigurationError as ConfigurationError  # callers import it from here too
+from ..core.errors import safe_url
 from ..core.http import HttpCore, HttpOptions, RetryPolicy
 from ..core.ratelimit import RateLimiter, SharedPace
 from .api import API_VERSION, UltraCartApi
@@ -20,11 +28,15 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from .sandbox.runtime import Sandbox
 
+log = logging.getLogger("uc_mcp.config")
 Backend = Literal["sandbox", "ultracart"]
-
-
-class ConfigurationError(Exception):
-    """A configuration that cannot work; the message says what to set."""
+BASE_URL_EXAMPLE = "https://secure.ultracart.com/rest/v2, or http://127.0.0.1:PORT/rest/v2 for `uc-mcp sandbox`"
+# What a credential left as the placeholder of `uc-mcp config`, .env.example or the README looks like:
+# angle brackets or braces (`<your key>`, `${ULTRACART_API_KEY}` a host did not expand), quotes, or
+# a placeholder word. Real simple keys are long hex strings; OAuth tokens are opaque but never these.
+_PLACEHOLDER = re.compile(
+    r"[<>{}\[\]\"'$]|(?:^|[^a-z])(?:your|placeholder|changeme|replace|todo)(?:[^a-z]|$)|^[.*x]+$", re.I
+)
 
 
 def choose_backend(settings: Settings, transport: Literal["stdio", "http"] = "stdio") -> Backend:
@@ -50,19 +62,139 @@ def _credential_headers(settings: Settings) -> tuple[dict[str, str], tuple[str, 
     secret = key or token
     if not secret:
         raise ConfigurationError(
-            "The UltraCart API was selected but no credential is set: set ULTRACART_API_KEY (a simple key) "
-            "or ULTRACART_OAUTH_TOKEN."
+            "The UltraCart API was selected (an ULTRACART_* setting is present) but no credential is set: "
+            "set ULTRACART_API_KEY (a simple key) or ULTRACART_OAUTH_TOKEN, or remove every ULTRACART_* "
+            "setting (or set UC_MCP_BACKEND=sandbox) to run on the embedded sandbox."
         )
-    if any(ch.isspace() for ch in secret) or not secret.isprintable() or not secret.isascii():
-        name = "ULTRACART_API_KEY" if key else "ULTRACART_OAUTH_TOKEN"
-        raise ConfigurationError(f"{name} is malformed: expected one printable ASCII word without spaces.")
+    name = "ULTRACART_API_KEY" if key else "ULTRACART_OAUTH_TOKEN"
+    problem = _not_a_credential(secret)
+    if problem:
+        raise ConfigurationError(
+            f"{name} is not a usable credential ({len(secret)} characters, value not shown): {problem}. "
+            f"Set it to your UltraCart {'simple key' if key else 'OAuth access token'}, or remove it to run on "
+            "the embedded sandbox."
+        )
     header = {"x-ultracart-simple-key": secret} if key else {"Authorization": f"Bearer {secret}"}
     return header, (secret,)
 
 
+def _not_a_credential(secret: str) -> str | None:
+    """Why ``secret`` cannot be a key or token, without quoting it; None when it may be one."""
+    if _PLACEHOLDER.search(secret):
+        return "it looks like a placeholder left in, not a key (brackets, quotes, `$` or a word like 'your')"
+    if any(ch.isspace() for ch in secret) or not secret.isprintable() or not secret.isascii():
+        return "it has spaces or characters no key has (expected one printable ASCII word)"
+    return None
+
+
+def check_base_url(settings: Settings) -> None:
+    """``ULTRACART_BASE_URL`` must be https; plain http only to this machine (a ``uc-mcp sandbox``
+    on 127.0.0.1), where nothing crosses a network."""
+    url = settings.ultracart_base_url.strip()
+    scheme, host = _scheme_and_host(url)
+    shown = f"ULTRACART_BASE_URL={safe_url(url)!r}"
+    if scheme not in ("https", "http") or not host:
+        raise ConfigurationError(f"{shown} is not a URL: set it to the API's root, e.g. {BASE_URL_EXAMPLE}.")
+    if scheme == "http" and not _is_loopback(host):
+        raise ConfigurationError(
+            f"{shown} is not allowed: the API key would cross the network unencrypted. Set it to an https:// URL "
+            f"(http:// only to this machine: 127.0.0.1, ::1 or localhost), e.g. {BASE_URL_EXAMPLE}."
+        )
+
+
+def _scheme_and_host(url: str) -> tuple[str, str]:
+    """The URL's scheme and host; empty when it cannot be read (e.g. a port that is not a number)."""
+    try:
+        parts = urlsplit(url)
+        _port = parts.port  # reading it checks it: ValueError for "host:port" or a number out of range
+    except ValueError:
+        return "", ""
+    return parts.scheme, parts.hostname or ""
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def check_credentials(settings: Settings) -> None:
-    """Raise ConfigurationError when the real API is selected without a usable credential."""
+    """Raise ConfigurationError when the real API is selected without a usable credential and base URL."""
     _credential_headers(settings)
+    check_base_url(settings)
+
+
+def sandbox_db_problem(path: Path) -> str | None:
+    """Why the sandbox database cannot be at ``path``, found without creating anything (no SQLite, no
+    file): a directory, a parent that is a file, a place this user cannot write. None when it may work."""
+    if path.is_dir():
+        return "it is a directory; name a file in it instead"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:  # missing directories are created on first use
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is a file, not a directory"
+    # SQLite writes its -wal and -shm files beside the database: the directory must be writable too.
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"this user cannot create files in {parent}"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"this user cannot read and write {path}"
+    return None
+
+
+def check_configuration(settings: Settings, transport: Literal["stdio", "http"]) -> Backend:
+    """The backend these settings select, after checking everything it needs that can be checked
+    without the network or creating a file; raises ConfigurationError naming the setting to fix."""
+    backend = choose_backend(settings, transport)
+    if backend == "ultracart":
+        check_credentials(settings)
+    else:
+        problem = sandbox_db_problem(settings.sandbox_db_path)
+        if problem:
+            raise ConfigurationError(_sandbox_db_message(settings, problem))
+    return backend
+
+
+def _sandbox_db_message(settings: Settings, problem: str) -> str:
+    path = settings.sandbox_db_path
+    where = "" if path.is_absolute() else str(path.resolve())  # a host starts the server in another directory
+    if settings.sandbox_db is None:
+        named = f"The default sandbox database {path} (UC_MCP_SANDBOX_DB is not set)"
+    else:
+        named = f"UC_MCP_SANDBOX_DB={str(path)!r}" + (f" ({where})" if where else "")
+    return (
+        f"{named} cannot hold the embedded sandbox's database: {problem}. Set UC_MCP_SANDBOX_DB to a file path "
+        "in a directory you can write (created and seeded on first use), or unset it for the default in the user "
+        "data directory."
+    )
+
+
+def open_sandbox(settings: Settings) -> Sandbox:
+    """The embedded sandbox on ``UC_MCP_SANDBOX_DB`` (created and seeded on first use). A database that
+    cannot be created or opened is a ConfigurationError naming the variable and the path."""
+    import sqlite3
+
+    from .sandbox.filters import Profile
+    from .sandbox.runtime import Sandbox, SandboxOptions
+
+    path = settings.sandbox_db_path
+    options = SandboxOptions(
+        db=path,
+        customers=settings.sandbox_customers,
+        seed=settings.sandbox_seed,
+        api_key=settings.sandbox_api_key.get_secret_value(),
+        profile=Profile(settings.sandbox_profile),
+    )
+    try:
+        return Sandbox(options)
+    except (OSError, sqlite3.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        message = _sandbox_db_message(settings, reason)
+        log.error("configuration: %s", message)  # the operator's copy; every tool call answers with it too
+        raise ConfigurationError(message) from None
 
 
 def shared_pace(settings: Settings, credential: str) -> SharedPace | None:
@@ -80,15 +212,15 @@ def ultracart_api(settings: Settings, *, transport: httpx2.AsyncBaseTransport | 
     """A client for the real UltraCart API (one request at a time unless configured otherwise); with
     ``UC_MCP_REDIS_URL`` its pace is shared with every replica calling the same store."""
     headers, secrets = _credential_headers(settings)
-    base_url = settings.ultracart_base_url
-    if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        raise ConfigurationError("ULTRACART_BASE_URL must be an https:// URL.")
+    check_base_url(settings)
     options = HttpOptions(
-        base_url=base_url,
+        base_url=settings.ultracart_base_url.strip(),
         headers={"X-UltraCart-Api-Version": API_VERSION, **headers},
         secrets=secrets,
         transport=transport,
         limiter=RateLimiter(settings.rate_limit, settings.concurrency or 1, shared=shared_pace(settings, secrets[0])),
+        base_url_setting="ULTRACART_BASE_URL",
+        base_url_example=BASE_URL_EXAMPLE,
     )
     return UltraCartApi(HttpCore(options))
 
