@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from .core.errors import ConfigurationError
 from .core.logs import configure_logging
 
 
@@ -46,12 +47,12 @@ def _sandbox_parser(commands: Any) -> None:
 def _sandbox_options(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
-    from .settings import Settings
+    from .settings import load_settings
     from .ultracart.sandbox.faults import FaultConfig, FaultKind
     from .ultracart.sandbox.filters import Profile
     from .ultracart.sandbox.runtime import SandboxOptions
 
-    settings = Settings()
+    settings = load_settings()
     try:
         kinds = tuple(FaultKind(kind.strip()) for kind in args.fault_kinds.split(",") if kind.strip())
     except ValueError:
@@ -105,14 +106,28 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from .settings import Settings
+    """The settings from flags, environment and .env; ConfigurationError (one line) when one cannot be used."""
+    from .settings import load_settings
 
     overrides: dict[str, Any] = {}
     if getattr(args, "read_only", None):
         overrides["read_only"] = True
     if getattr(args, "toolsets", None):
         overrides["toolsets"] = args.toolsets
-    return Settings(**overrides)
+    settings = load_settings(**overrides)
+    _check_toolsets(settings.toolsets, "--toolsets" if overrides.get("toolsets") else "UC_MCP_TOOLSETS")
+    return settings
+
+
+def _check_toolsets(toolsets: list[str] | None, source: str) -> None:
+    from .ultracart.tools import TOOLSETS
+
+    unknown = [name for name in toolsets or () if name not in TOOLSETS]
+    if unknown:
+        raise ConfigurationError(
+            f"{source}={','.join(toolsets or ())!r} is not valid: unknown toolset(s) {', '.join(unknown)}; "
+            f"expected a comma list of {', '.join(TOOLSETS)}."
+        )
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -127,6 +142,9 @@ def _run_serve(args: argparse.Namespace) -> int:
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
+    problem = server.state.problem  # type: ignore[attr-defined]
+    if problem is not None:  # hosts keep a server's stderr in their MCP log
+        print(f"uc-mcp: serving, but every tool call answers with this configuration error: {problem}", file=sys.stderr)
     configure_logging(args.verbose)  # MCPServer set up root logging at INFO; ours wins
     server.run("stdio")
     return 0
@@ -135,33 +153,52 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _run_http(args: argparse.Namespace) -> int:
     """Streamable HTTP under uvicorn; with --workers N each worker builds the app from the
     environment (uvicorn's factory), so command-line settings are passed on through it."""
+    import functools
     import os
 
     import uvicorn
 
-    from .http_app import create_app
+    from .http_app import WORKER_BODY_TIMEOUT_ENV, check_startup, create_app, startup_summary
+    from .http_limits import ConnectionLimits
+    from .http_protocol import HeaderDeadlineProtocol
+    from .server import new_runtime
     from .ultracart.client import ConfigurationError
 
     workers = max(1, args.workers)
     try:
         settings = _settings(args)
-        app = create_app(settings, host=args.host, workers=workers) if workers == 1 else None
-        if app is None:
-            from .http_app import check_startup
-            from .server import new_runtime
-
+        limits = ConnectionLimits(args.header_timeout, args.body_timeout, args.max_pending_connections)
+        sessions = not args.stateless
+        if workers == 1:
+            app = create_app(settings, host=args.host, limits=limits, sessions=sessions)
+            runtime = app.state.runtime
+        else:
+            app = None
             check_startup(settings, args.host, workers)
-            new_runtime(settings, "http")  # refuse a bad configuration once, not in every worker
+            runtime = new_runtime(settings, "http")  # refuse a bad configuration once, not in every worker
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
     configure_logging(args.verbose)
+    summary = startup_summary(
+        settings,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        sessions=sessions,
+        backend=runtime.backend,
+        fallback=runtime.confirmations.fallback,
+    )
+    print(summary, file=sys.stderr, flush=True)
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
         "log_config": None,  # ours (stderr, redacted)
         "timeout_graceful_shutdown": args.graceful_timeout,
         "access_log": False,
+        # Header deadline and the cap on connections still waiting for theirs (http_limits.py).
+        "http": functools.partial(HeaderDeadlineProtocol, limits=limits),
+        "ws": "none",
     }
     if app is not None:
         uvicorn.run(app, **options)
@@ -172,6 +209,7 @@ def _run_http(args: argparse.Namespace) -> int:
         os.environ["UC_MCP_TOOLSETS"] = args.toolsets
     os.environ["UC_MCP_HTTP_BIND"] = args.host
     os.environ["UC_MCP_HTTP_WORKERS"] = str(workers)
+    os.environ[WORKER_BODY_TIMEOUT_ENV] = str(limits.body_timeout)
     uvicorn.run("uc_mcp.http_app:worker_app", factory=True, workers=workers, **options)
     return 0
 
@@ -254,6 +292,7 @@ async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
             settings.confirm_fallback = "token"
             settings.reveal_magic_links = True
         server = build_server(settings)
+        server.state.require_configured()  # type: ignore[attr-defined]  # on a terminal: exit 2, not a tool error
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
@@ -277,14 +316,14 @@ def _run_audit(args: argparse.Namespace) -> int:
 
     from .audit_report import parse_since, render, select
     from .core.audit import AuditLog, default_audit_path
-    from .settings import Settings
+    from .settings import load_settings
 
     try:
         since = parse_since(args.since) if args.since else None
     except ValueError as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
-    log = AuditLog(Path(args.path) if args.path else Settings().audit_log or default_audit_path())
+    log = AuditLog(Path(args.path) if args.path else load_settings().audit_log or default_audit_path())
     if not log.path.exists():
         print(f"uc-mcp: no audit log at {log.path} yet (nothing was written)", file=sys.stderr)
         return 0
@@ -295,6 +334,38 @@ def _run_audit(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{count} record(s) from {log.path}", file=sys.stderr)
     return 0
+
+
+def _http_serve_options(serve: argparse.ArgumentParser) -> None:
+    from .http_limits import DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_PENDING
+
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="no HTTP sessions, for replicas behind a load balancer that does not route on Mcp-Session-Id "
+        "(clients on protocol 2025-11-25 and older then cannot be asked to confirm; --workers > 1 implies it)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        help=f"seconds a connection gets to send a request's headers (default {DEFAULT_HEADER_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT,
+        help=f"seconds a request gets to send its body (default {DEFAULT_BODY_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--max-pending-connections",
+        type=int,
+        default=DEFAULT_MAX_PENDING,
+        help="connections that may wait for their request headers at once; past it the oldest is closed "
+        f"(default {DEFAULT_MAX_PENDING})",
+    )
+    # Also here (not only before the sub-command): `uc-mcp serve -v`. SUPPRESS keeps `uc-mcp -v serve`.
+    serve.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log at INFO on stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -309,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--graceful-timeout", type=float, default=30.0, help="seconds in-flight HTTP calls get to finish on shutdown"
     )
+    _http_serve_options(serve)
     _server_options(serve)
     _sandbox_parser(commands)
     tools = commands.add_parser("tools", help="list the tools as a host sees them, with definition sizes")
@@ -319,9 +391,16 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("arguments", nargs="?", help="JSON object of arguments")
     call.add_argument("--confirm", action="store_true", help="your yes for a guarded tool: preview and execute")
     _server_options(call)
-    config = commands.add_parser("config", help="print the block an MCP host needs to start this install")
-    config.add_argument("host", choices=("claude-desktop", "cursor", "vscode", "claude-code"))
-    config.add_argument("--sandbox", action="store_true", help="run on the embedded sandbox (demo data)")
+    config = commands.add_parser(
+        "config",
+        help="print the block an MCP host needs to start this install",
+        description="Print the block an MCP host needs to start this install (the sandbox block when no UltraCart "
+        "credential is configured). Notes on where it goes are printed on stderr.",
+    )
+    config.add_argument(
+        "host", nargs="?", default="claude-desktop", choices=("claude-desktop", "cursor", "vscode", "claude-code")
+    )
+    config.add_argument("--sandbox", action="store_true", help="the embedded sandbox's block, whatever is configured")
     config.add_argument(
         "--include-secrets", action="store_true", help="inline the credentials set here (default: placeholders)"
     )
@@ -343,24 +422,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:  # `uc-mcp` alone serves stdio, as hosts launch it
         args = parser.parse_args(["serve", *(argv or sys.argv[1:])])
-    handlers = {"sandbox": _run_sandbox, "serve": _run_serve, "tools": _run_tools, "call": _run_call}
-    if args.command == "schemas":
-        return _run_schemas(args)
-    if args.command == "audit":
-        return _run_audit(args)
-    if args.command == "config":
-        from .host_config import host_block
-
-        print(host_block(args.host, args.sandbox, args.include_secrets))
-        return 0
-    if args.command == "doctor":
-        from .doctor import run
-
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "sandbox": _run_sandbox,
+        "serve": _run_serve,
+        "tools": _run_tools,
+        "call": _run_call,
+        "doctor": _run_doctor,
+        "config": _run_config,
+        "audit": _run_audit,
+        "schemas": _run_schemas,
+    }
+    if args.command in ("sandbox", "tools", "call", "doctor"):  # serve sets logging up itself, after the SDK
         configure_logging(args.verbose)
-        return run(args.transport, network=not args.offline)
-    if args.command != "serve":
-        configure_logging(args.verbose)
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except ConfigurationError as error:  # a setting or flag that cannot be used: one line, never a traceback
+        print(f"uc-mcp: {error}", file=sys.stderr)
+        return 2
+
+
+def _run_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run
+
+    return run(args.transport, network=not args.offline)
+
+
+def _run_config(args: argparse.Namespace) -> int:
+    from .host_config import configured_environment, has_credential, host_block, server_environment, setup_notes
+    from .settings import load_settings
+
+    load_settings()  # a setting the server could not read is refused here, not when the host starts it
+    environ = configured_environment()
+    sandbox = args.sandbox or not has_credential(environ)
+    print(host_block(args.host, sandbox, args.include_secrets, environ))
+    env = server_environment(sandbox, args.include_secrets, environ)
+    for note in setup_notes(args.host, sandbox, args.sandbox, env):
+        print(f"uc-mcp: {note}", file=sys.stderr)
+    return 0
 
 
 def dump(payload: Any) -> str:

@@ -8,24 +8,48 @@ Every request to ``/mcp`` passes the gate before any MCP code sees it:
 2. Once any token is configured (``UC_MCP_HTTP_TOKEN`` / ``UC_MCP_HTTP_TOKENS``) every request
    needs one, on localhost too: without the right ``Authorization: Bearer``, 401 and nothing else.
 3. In multi-tenant mode the store's credential comes with the request (``http_auth.py``).
-4. The request goes to the MCP server built for the token's scope (read-only, toolsets), so a
-   token never even lists a tool it may not call. All servers share one runtime: clients, rate
-   limiters, confirmation secret, audit log.
+4. The body is read (bounded in size and time, ``http_limits.py``) and must be JSON: anything
+   else is answered 400 with a JSON-RPC parse error here, whatever it would do to a parser.
+5. The request goes to an MCP app of the token's scope (read-only, toolsets), so a token never
+   even lists a tool it may not call. All servers share one runtime: clients, rate limiters,
+   confirmation secret, audit log.
 
-The servers are stateless (any replica can serve any request). A request that asks for progress
-(``_meta.progressToken``) is answered as an SSE stream, so notifications reach the client; every
-other request gets one plain JSON response.
+Which app of the scope answers depends on the protocol era of the client:
+
+- 2026-07-28 and later (``MCP-Protocol-Version`` header): stateless, each request on its own; the
+  server asks a person to confirm through input-required rounds with sealed ``requestState``, so
+  any replica can serve any request. Plain JSON answers, SSE when progress was asked for.
+- 2025-11-25 and older (the ``initialize`` handshake): the server asks a person to confirm by
+  sending ``elicitation/create`` *during* the tool call, and the answer comes back in another
+  POST. That needs a session (``Mcp-Session-Id``) and SSE, so ``initialize``, every request that
+  carries a session id, and GET/DELETE all go to one stateful app. A session is usable only with
+  the bearer token (and, in multi-tenant mode, the store credential) that opened it, ends after
+  ``SESSION_IDLE_TIMEOUT`` without requests, and at most ``MAX_SESSIONS`` are open per scope.
+  A handshake-era POST without a session (a client that skipped ``initialize``) is served
+  statelessly, as it can be, without the back channel.
+
+Sessions live in one process's memory. With ``--workers N`` uvicorn hands each connection to any
+worker (there is no way to make it sticky), and several replicas behind a load balancer are in the
+same position unless it routes on ``Mcp-Session-Id``: then (``--workers`` > 1, or ``--stateless``)
+handshake-era clients are served without sessions. Everything works for them except being asked
+to confirm: guarded tools answer by ``UC_MCP_CONFIRM_FALLBACK``, and the start-up summary says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import itertools
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
+import anyio
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -43,6 +67,7 @@ from .http_auth import (
     load_tokens,
     tenant_of,
 )
+from .http_limits import DEFAULT_BODY_TIMEOUT, ConnectionLimits
 from .settings import Settings
 
 log = logging.getLogger("uc_mcp.http")
@@ -50,6 +75,14 @@ ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 LOOPBACK_HOSTS: Final = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_BODY: Final = 4 * 1024 * 1024
 MCP_PATH: Final = "/mcp"
+# A person may take a while to answer, and a host may sit idle between conversations; after this
+# long without a request (an open GET stream counts as one) a session ends and its client
+# initializes again (the SDK answers 404 for it, as the spec says).
+SESSION_IDLE_TIMEOUT: Final = 15 * 60.0
+MAX_SESSIONS: Final = 500  # per token scope; past it a new session is answered 503
+SESSION_HEADER: Final = "mcp-session-id"
+VERSION_HEADER: Final = "mcp-protocol-version"
+CLOSE: Final = {"Connection": "close"}  # for answers given before the body was read
 
 
 class StartupRefused(ValueError):
@@ -106,10 +139,12 @@ def _matches(value: str, patterns: list[str]) -> bool:
 
 @dataclass(slots=True)
 class Routes:
-    """The MCP apps of one scope: one answering in JSON, one streaming (for progress)."""
+    """The MCP apps of one scope: stateless JSON, stateless streaming (for progress), and the
+    stateful streaming app that holds handshake-era sessions (None when sessions are off)."""
 
     json: ASGIApp
     stream: ASGIApp
+    sessions: ASGIApp | None
 
 
 class Gate:
@@ -121,35 +156,44 @@ class Gate:
         tokens: Mapping[str, Principal],
         routes: Mapping[str, Routes],
         bind_host: str,
+        limits: ConnectionLimits,
     ) -> None:
         self.tokens = tokens
         self.routes = routes
+        self.limits = limits
         self.multi_tenant = settings.multi_tenant
         self.hosts, self.origins = _host_patterns(settings, bind_host)
         self.check_host = is_loopback(bind_host) or bool(settings.allowed_hosts)
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        refusal = self._refusal(headers)
-        if isinstance(refusal, Response):
-            await refusal(scope, receive, send)
+        caller = self._refusal(headers)
+        if isinstance(caller, Response):
+            await caller(scope, receive, send)
             return
-        caller = refusal
         scope.setdefault("state", {})[SCOPE_KEY] = caller
-        routes = self.routes[caller.principal.scope.key]
-        body, receive = await _buffer(receive)
-        if body is None:
-            await PlainTextResponse("Request body too large", status_code=413)(scope, receive, send)
+        request = await _read_request(scope["method"], receive, self.limits.body_timeout)
+        if request is None:  # the client left
             return
-        app = routes.stream if scope["method"] != "POST" or _wants_progress(body) else routes.json
-        await app(scope, receive, send)
+        if isinstance(request, Response):
+            await request(scope, receive, send)
+            return
+        body, message = request
+        routes = self.routes[caller.principal.scope.key]
+        app = _choose(routes, scope["method"], headers, message)
+        if isinstance(app, Response):
+            await app(scope, receive, send)
+            return
+        if app is routes.sessions:
+            scope["user"] = session_owner(headers.get("authorization"), caller)
+        await app(scope, _replaying(body, receive), send)
 
     def _refusal(self, headers: Mapping[str, str]) -> Response | Caller:
         if self.check_host and not _matches(headers.get("host", ""), self.hosts):
-            return PlainTextResponse("Host not allowed", status_code=421)
+            return PlainTextResponse("Host not allowed", status_code=421, headers=CLOSE)
         origin = headers.get("origin")
         if origin is not None and not _matches(origin, self.origins):
-            return PlainTextResponse("Origin not allowed", status_code=403)
+            return PlainTextResponse("Origin not allowed", status_code=403, headers=CLOSE)
         principal: Principal | None = Principal("anonymous", FULL)
         if self.tokens:
             principal = authenticate(headers.get("authorization"), self.tokens)
@@ -157,7 +201,7 @@ class Gate:
                 return JSONResponse(
                     {"error": "unauthorized", "message": "Send Authorization: Bearer <token>."},
                     status_code=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="uc-mcp"'},
+                    headers={"WWW-Authenticate": 'Bearer realm="uc-mcp"', **CLOSE},
                 )
         assert principal is not None
         if not self.multi_tenant:
@@ -172,26 +216,170 @@ class Gate:
                     "exactly one of X-UltraCart-Simple-Key or X-UltraCart-OAuth-Token.",
                 },
                 status_code=401,
+                headers=CLOSE,
             )
         return Caller(principal, tenant_of(credential), credential, "key" if key else "oauth")
 
 
-async def _buffer(receive: Any) -> tuple[bytes | None, Any]:
-    """Read the whole request body (bounded) and give back a receive that replays it."""
+async def _read_request(method: str, receive: Any, seconds: float) -> tuple[bytes, Any] | Response | None:
+    """The body and, for a POST, the JSON-RPC message in it; or the answer to a body that is too
+    slow, too large or not JSON; or None when the client left before sending it all."""
+    try:
+        body = await read_body(receive, MAX_BODY, seconds)
+    except ClientGone:
+        return None
+    except BodyTimeout:
+        return PlainTextResponse("Request body not received in time", status_code=408, headers=CLOSE)
+    if body is None:
+        return PlainTextResponse("Request body too large", status_code=413, headers=CLOSE)
+    if method != "POST":
+        return body, None
+    message = parse_message(body)
+    return message if isinstance(message, Response) else (body, message)
+
+
+def _choose(routes: Routes, method: str, headers: Mapping[str, str], message: Any) -> ASGIApp | Response:
+    """The app that serves this request, or the gate's own answer (see the module docstring)."""
+    version = headers.get(VERSION_HEADER)
+    if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
+        # Modern, or a version the SDK must name in its refusal: per request, whatever the mode.
+        return routes.stream if _wants_progress(message) else routes.json
+    if routes.sessions is not None:
+        if headers.get(SESSION_HEADER) is not None:
+            return routes.sessions
+        if method == "POST" and _is_initialize(message) and "text/event-stream" in headers.get("accept", ""):
+            return routes.sessions
+    if method == "POST":
+        # No session: served on its own. Only replies on this request's stream are possible, so the
+        # server cannot ask the person anything (guarded tools use the confirmation fallback).
+        return routes.stream if _wants_progress(message) else routes.json
+    return _no_session_answer(method, sessions=routes.sessions is not None)
+
+
+def _no_session_answer(method: str, *, sessions: bool) -> Response:
+    """A GET, DELETE or other method outside a session. The spec (streamable HTTP, 2025-11-25):
+    a server that offers no stream on GET answers 405; one that needs a session answers a request
+    without ``Mcp-Session-Id`` (other than ``initialize``) 400. Never an open stream nobody can use."""
+    if not sessions or method not in ("GET", "DELETE"):
+        allowed = "GET, POST, DELETE" if sessions else "POST"
+        return _jsonrpc_error(
+            405,
+            -32600,
+            f"Method Not Allowed: {method} on {MCP_PATH} is not served "
+            + ("outside a session" if sessions else "(no sessions: this server runs without them)"),
+            {"Allow": allowed},
+        )
+    return _jsonrpc_error(
+        400,
+        -32600,
+        f"Bad Request: Missing session ID. {method} on {MCP_PATH} needs the Mcp-Session-Id header that "
+        "initialize answered with.",
+    )
+
+
+def _jsonrpc_error(status: int, code: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    body = {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+PARSE_ERROR: Final = -32700
+# Far deeper than any MCP message (a tool's arguments are a few levels), far shallower than the
+# point where a recursive parser or validator (ours, the SDK's, pydantic's) runs out of stack.
+MAX_DEPTH: Final = 100
+_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_A_BRACKET: Final = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_BRACKET_STEP: Final = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def parse_message(body: bytes) -> Any:
+    """The JSON-RPC message (or batch) in a POST body, or a 400 parse-error answer.
+
+    The whole class of bodies that break a parser ends here, as the client's mistake: nesting deep
+    enough to exhaust the recursion limit, integers longer than Python converts, bytes that are not
+    UTF-8, and plain invalid JSON. The answer names the problem, never the body."""
+    if too_deep(body):
+        problem = f"it is nested deeper than {MAX_DEPTH} levels"
+    else:
+        try:
+            return json.loads(body)
+        except UnicodeDecodeError:
+            problem = "it is not UTF-8 text"
+        except ValueError as error:
+            problem = "it has a number too long to read" if "digits" in str(error) else "it is not valid JSON"
+    return _jsonrpc_error(400, PARSE_ERROR, f"Parse error: the request body is not a JSON-RPC message ({problem}).")
+
+
+def too_deep(body: bytes) -> bool:
+    """Whether the brackets outside strings nest deeper than MAX_DEPTH, found without recursion
+    (and stopping at the first level too deep)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:  # every ordinary message
+        return False
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
+    depths = itertools.accumulate(_BRACKET_STEP[byte] for byte in brackets)
+    return any(depth > MAX_DEPTH for depth in depths)
+
+
+def _is_initialize(message: Any) -> bool:
+    return isinstance(message, dict) and message.get("method") == "initialize"
+
+
+def _wants_progress(message: Any) -> bool:
+    messages = message if isinstance(message, list) else [message]
+    for item in messages:
+        params = item.get("params") if isinstance(item, dict) else None
+        meta = params.get("_meta") if isinstance(params, dict) else None
+        if isinstance(meta, dict) and meta.get("progressToken") is not None:
+            return True
+    return False
+
+
+def session_owner(authorization: str | None, caller: Caller) -> Any:
+    """Who a session belongs to, as the SDK's session manager compares it (``scope["user"]``): the
+    bearer token (its digest, so two tokens that share a name are still two owners) and the tenant.
+    A request for a session from anyone else is answered as if the session did not exist (404)."""
+    from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+    from mcp.server.auth.provider import AccessToken
+
+    credential = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else ""
+    token_id = hashlib.sha256(credential.encode()).hexdigest() if credential else "anonymous"
+    # ``token`` is required by the model; the secret itself is never kept here.
+    return AuthenticatedUser(AccessToken(token="-", client_id=token_id, scopes=[], subject=caller.tenant))
+
+
+class BodyTimeout(Exception):
+    """The client did not send the whole body in time."""
+
+
+class ClientGone(Exception):
+    """The client disconnected before sending the whole body."""
+
+
+async def read_body(receive: Any, max_size: int, seconds: float) -> bytes | None:
+    """The whole request body, or None when it is larger than ``max_size``.
+
+    Raises BodyTimeout when it is not complete within ``seconds``, ClientGone when the
+    client left first."""
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None, receive
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
+    try:
+        with anyio.fail_after(seconds):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    raise ClientGone
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > max_size:
+                    return None
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise BodyTimeout from None
+
+
+def _replaying(body: bytes, receive: Any) -> Any:
+    """A receive that gives the MCP app the body already read, then the connection's own events."""
     sent = False
 
     async def replay() -> Mapping[str, Any]:
@@ -202,31 +390,28 @@ async def _buffer(receive: Any) -> tuple[bytes | None, Any]:
         result: Mapping[str, Any] = await receive()
         return result
 
-    return body, replay
+    return replay
 
 
-def _wants_progress(body: bytes) -> bool:
-    try:
-        message = json.loads(body)
-    except ValueError:
-        return False
-    messages = message if isinstance(message, list) else [message]
-    for item in messages:
-        params = item.get("params") if isinstance(item, dict) else None
-        meta = params.get("_meta") if isinstance(params, dict) else None
-        if isinstance(meta, dict) and meta.get("progressToken") is not None:
-            return True
-    return False
-
-
-def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", workers: int = 1) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    host: str = "127.0.0.1",
+    workers: int = 1,
+    limits: ConnectionLimits | None = None,
+    sessions: bool = True,
+) -> Starlette:
     """The whole HTTP application. ``uc-mcp serve --transport http`` runs it with uvicorn; with
-    several workers uvicorn calls this as a factory in each (settings from the environment)."""
+    several workers uvicorn calls this as a factory in each (settings from the environment).
+
+    ``sessions`` is ignored with several workers: a session could not follow its client from one
+    worker to another (see the module docstring)."""
     from mcp.server.transport_security import TransportSecuritySettings
 
     from .server import build_server, new_runtime
 
     settings = settings or Settings()
+    limits = limits or ConnectionLimits()
     tokens = check_startup(settings, host, workers)
     runtime = new_runtime(settings, "http")
     scopes: dict[str, Scope] = {principal.scope.key: principal.scope for principal in tokens.values()}
@@ -238,19 +423,32 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", wor
         allowed_hosts=hosts,
         allowed_origins=origins,
     )
+    with_sessions = sessions and workers == 1
     children: list[Starlette] = []
     routes: dict[str, Routes] = {}
     for key, scope in scopes.items():
         server = build_server(settings, "http", runtime=runtime, scope=scope)
-        pair = [
+        json_app, stream_app = (
             server.streamable_http_app(
                 streamable_http_path=MCP_PATH, stateless_http=True, json_response=json_mode, transport_security=security
             )
             for json_mode in (True, False)
-        ]
-        children += pair
-        routes[key] = Routes(json=pair[0], stream=pair[1])
-    gate = Gate(settings, tokens, routes, host)
+        )
+        session_app = (
+            server.streamable_http_app(
+                streamable_http_path=MCP_PATH,
+                stateless_http=False,
+                json_response=False,  # SSE: the server's requests travel on the tools/call stream
+                session_idle_timeout=SESSION_IDLE_TIMEOUT,
+                max_sessions=MAX_SESSIONS,
+                transport_security=security,
+            )
+            if with_sessions
+            else None
+        )
+        children += [app for app in (json_app, stream_app, session_app) if app is not None]
+        routes[key] = Routes(json=json_app, stream=stream_app, sessions=session_app)
+    gate = Gate(settings, tokens, routes, host, limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -268,6 +466,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1", wor
         routes=[Route("/healthz", health), Route(MCP_PATH, _Endpoint(gate), methods=None)], lifespan=lifespan
     )
     app.state.runtime = runtime
+    app.state.sessions = with_sessions
     return app
 
 
@@ -281,10 +480,66 @@ class _Endpoint:
         await self.app(scope, receive, send)
 
 
+WORKER_BODY_TIMEOUT_ENV: Final = "UC_MCP_HTTP_BODY_TIMEOUT"
+
+
 def worker_app() -> Starlette:
     """uvicorn's factory for ``--workers N``: everything from the environment the CLI prepared."""
     import os
 
+    limits = ConnectionLimits(body_timeout=float(os.environ.get(WORKER_BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT)))
     return create_app(
-        host=os.environ.get("UC_MCP_HTTP_BIND", "127.0.0.1"), workers=int(os.environ.get("UC_MCP_HTTP_WORKERS", "1"))
+        host=os.environ.get("UC_MCP_HTTP_BIND", "127.0.0.1"),
+        workers=int(os.environ.get("UC_MCP_HTTP_WORKERS", "1")),
+        limits=limits,
     )
+
+
+def startup_summary(
+    settings: Settings, *, host: str, port: int, workers: int, sessions: bool, backend: str, fallback: str
+) -> str:
+    """What ``serve --transport http`` tells the person starting it (stderr): where, who may call,
+    which store, and how older clients are confirmed. Never a token or a credential."""
+    shown_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    lines = [
+        f"uc-mcp: MCP over streamable HTTP at http://{shown_host}:{port}{MCP_PATH}"
+        + (f" ({workers} workers)" if workers > 1 else ""),
+        f"  auth: {_auth_mode(settings)}",
+        f"  backend: {_backend_name(settings, backend)}",
+    ]
+    if sessions and workers == 1:
+        lines.append(
+            f"  sessions: clients on protocol 2025-11-25 and older get one (ends after "
+            f"{SESSION_IDLE_TIMEOUT / 60:.0f} min idle); 2026-07-28 clients need none"
+        )
+    else:
+        reason = f"{workers} workers" if workers > 1 else "--stateless"
+        lines.append(
+            f"  sessions: off ({reason}): clients on protocol 2025-11-25 and older cannot be asked to confirm, "
+            f"so guarded tools answer them by UC_MCP_CONFIRM_FALLBACK={fallback}; 2026-07-28 clients are asked"
+        )
+    return "\n".join(lines)
+
+
+def _auth_mode(settings: Settings) -> str:
+    tokens = load_tokens(settings)
+    names = sorted({principal.name for principal in tokens.values()})
+    if not tokens:
+        mode = "no token (anyone who can reach this address)"
+    elif settings.http_tokens is None:
+        mode = "1 token (UC_MCP_HTTP_TOKEN)"
+    else:
+        mode = f"{len(tokens)} named token{'s' if len(tokens) != 1 else ''} ({', '.join(names)})"
+    if settings.multi_tenant:
+        mode += "; multi-tenant: each request carries its store's UltraCart credential"
+    return mode
+
+
+def _backend_name(settings: Settings, backend: str) -> str:
+    if settings.multi_tenant:
+        return "the UltraCart API, the store of each request's credential"
+    if backend == "sandbox":
+        return f"the embedded SANDBOX (demo data, not a real store) in {settings.sandbox_db_path}"
+    parts = urlsplit(settings.ultracart_base_url)
+    netloc = parts.netloc.rpartition("@")[2]  # never a user:password someone put in the URL
+    return f"the real store, UltraCart API at {urlunsplit(parts._replace(netloc=netloc))}"

@@ -4,8 +4,11 @@ HTTP client and raw requests.
 Covered: tokens required once configured (401 before any MCP code runs), scoped tokens (a
 read-only token neither lists nor calls a write tool), Host/Origin checks, JSON answers unless
 progress was asked for (then SSE, and the notifications arrive), the token's name as the audit
-actor, deny as the HTTP confirmation fallback, start-up refusals, and two tenants of one
-deployment that never see each other's customers.
+actor, deny as the HTTP confirmation fallback, start-up refusals, two tenants of one
+deployment that never see each other's customers, the start-up summary (where, who may call,
+which store; never a secret), and GET/DELETE outside a session answered at once (400, or 405
+without sessions). Elicitation per protocol era: test_http_elicitation.py; connection bounds:
+test_http_limits.py; bodies that break parsers: test_http_bodies.py.
 """
 
 from __future__ import annotations
@@ -23,10 +26,8 @@ import httpx2
 import pytest
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
-from starlette.responses import JSONResponse
 
-from tests.servers import asgi_server, free_port, serving, wait_for_port
-from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
+from tests.servers import free_port, mcp_http_server, serving, two_store_upstream, wait_for_port
 
 pytestmark = pytest.mark.anyio
 SUPPORT = "support-seat-token-0123456789"
@@ -164,27 +165,8 @@ def test_unsafe_start_ups_are_refused(tmp_path: Path, env: dict[str, str], args:
 @contextmanager
 def two_stores(root: Path) -> Iterator[str]:
     """An UltraCart stand-in serving two stores, chosen by the API key, on a real socket."""
-    stores = {
-        key: Sandbox(SandboxOptions(db=root / f"{name}.sqlite3", customers=20, seed=seed, api_key=key))
-        for name, key, seed in (("a", "store-a-key-0123456789", 1), ("b", "store-b-key-0123456789", 2))
-    }
-
-    async def route(scope: Any, receive: Any, send: Any) -> None:
-        key = dict(scope["headers"]).get(b"x-ultracart-simple-key", b"").decode()
-        store = stores.get(key)
-        if store is None:
-            await JSONResponse({"error": {"user_message": "Invalid credentials"}}, status_code=401)(
-                scope, receive, send
-            )
-            return
-        await store.asgi(scope, receive, send)
-
-    try:
-        with asgi_server(route) as url:
-            yield url
-    finally:
-        for store in stores.values():
-            store.close()
+    with two_store_upstream(root, {"a": "store-a-key-0123456789", "b": "store-b-key-0123456789"}) as url:
+        yield url
 
 
 async def test_two_tenants_never_see_each_others_customers(tmp_path: Path) -> None:
@@ -282,3 +264,81 @@ async def test_shutdown_lets_an_in_flight_write_finish_and_audit_it(tmp_path: Pa
     assert not result.get("isError") and result["structuredContent"]["customer"]["email"] == "late@example.com"
     events = [json.loads(line)["event"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert events == ["intent", "executed"]
+
+
+# -- start-up summary and GET outside a session ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [
+        ({"UC_MCP_HTTP_TOKENS": json.dumps(TOKENS)}, (), ["auth: 2 named tokens (automation, support)"]),
+        ({"UC_MCP_HTTP_TOKEN": AUTOMATION}, ("-v",), ["auth: 1 token (UC_MCP_HTTP_TOKEN)"]),
+        ({}, ("--stateless",), ["auth: no token", "sessions: off (--stateless)", "UC_MCP_CONFIRM_FALLBACK=deny"]),
+        (
+            {"UC_MCP_HTTP_TOKEN": AUTOMATION, "UC_MCP_MULTI_TENANT": "1", "UC_MCP_BACKEND": "ultracart"},
+            (),
+            ["multi-tenant: each request carries its store's UltraCart credential", "the store of each request's"],
+        ),
+        (
+            {
+                "UC_MCP_BACKEND": "ultracart",
+                "ULTRACART_API_KEY": "real-store-key-0123456789",
+                "ULTRACART_BASE_URL": "https://user:hunter2-password@store.example.com/rest/v2",
+            },
+            (),
+            ["backend: the real store, UltraCart API at https://store.example.com/rest/v2"],
+        ),
+    ],
+    ids=["named-tokens", "one-token-verbose", "no-token-stateless", "multi-tenant", "real-store"],
+)
+def test_start_up_says_where_who_and_which_store(
+    tmp_path: Path, env: dict[str, str], args: tuple[str, ...], expected: list[str]
+) -> None:
+    base = {
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "xdg"),
+        "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"),
+    }
+    with mcp_http_server({**base, **env}, tmp_path / "serve.log", *args) as server:
+        output = server.output()
+    first = output.splitlines()[0]
+    assert first == f"uc-mcp: MCP over streamable HTTP at {server.url}"
+    for text in expected:
+        assert text in output, output
+    if env.get("UC_MCP_BACKEND", "sandbox") == "sandbox":
+        assert (
+            f"backend: the embedded SANDBOX (demo data, not a real store) in {tmp_path / 'sandbox.sqlite3'}" in output
+        )
+    for secret in (SUPPORT, AUTOMATION, "real-store-key-0123456789", "hunter2-password"):
+        assert secret not in output
+
+
+def test_a_get_or_delete_outside_a_session_is_answered_at_once(url: str) -> None:
+    """It used to hold the connection open (~10 minutes) as a stream no session would ever use."""
+    auth = {"Authorization": f"Bearer {AUTOMATION}"}
+    for method in ("GET", "DELETE"):
+        for accept in ("text/event-stream", "application/json, text/event-stream", "*/*"):
+            answer = httpx2.request(method, url, headers={**auth, "Accept": accept}, timeout=5)
+            assert answer.status_code == 400, (method, accept, answer.text)
+            error = answer.json()
+            assert error["id"] is None and error["error"]["code"] == -32600
+            assert "Missing session ID" in error["error"]["message"]
+    other = httpx2.request("PUT", url, headers=auth, timeout=5)
+    assert other.status_code == 405 and other.headers["allow"] == "GET, POST, DELETE"
+    modern = httpx2.get(url, headers={**auth, "MCP-Protocol-Version": "2026-07-28"}, timeout=5)
+    assert modern.status_code == 405  # 2026-07-28 has no GET stream at all
+
+
+def test_without_sessions_a_get_is_405(tmp_path: Path) -> None:
+    env = {
+        "HOME": str(tmp_path),
+        "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"),
+    }
+    with mcp_http_server(env, tmp_path / "serve.log", "--stateless") as server:
+        answers = [httpx2.request(method, server.url, timeout=5) for method in ("GET", "DELETE")]
+        listed = post(server.url, LIST)
+    assert [(answer.status_code, answer.headers["allow"]) for answer in answers] == [(405, "POST")] * 2
+    assert listed.status_code == 200 and "ultracart_find_customers" in listed.text
