@@ -23,7 +23,7 @@ CUSTOMER_READ = {
     "search_customer_profile_values",
 }
 # Assist tools that only combine customer_read operations.
-ASSIST_READ = {"find_customers", "customer_overview", "count_customers"}
+ASSIST_READ = {"find_customers", "customer_overview", "count_customers", "rank_customers"}
 GUARDED = {
     "delete_customer",
     "delete_wish_list_item",

@@ -93,6 +93,11 @@ def load_tokens(settings: Settings) -> dict[str, Principal]:
         if not isinstance(table, dict):
             raise TokenConfigError("UC_MCP_HTTP_TOKENS: expected a JSON object of name -> {token, scope}")
         for name, entry in table.items():
+            if name == "default" and settings.http_token is not None:
+                # The name is the audit actor and owns exports: two tokens must never share it.
+                raise TokenConfigError(
+                    'UC_MCP_HTTP_TOKENS: the name "default" is taken by UC_MCP_HTTP_TOKEN; choose another name'
+                )
             if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
                 raise TokenConfigError(f'UC_MCP_HTTP_TOKENS: {name}: expected {{"token": "...", "scope": ...}}')
             entries.append((str(name), entry["token"], _scope(entry.get("scope"), str(name))))

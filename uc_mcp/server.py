@@ -29,7 +29,8 @@ INSTRUCTIONS = """\
 uc-mcp gives you a store's UltraCart customers.
 - Start with the assist tools: ultracart_find_customers (any email, name, company, phone digits or oid; ranked, \
 says why each matched), ultracart_customer_overview (one customer's support view in one call), \
-ultracart_count_customers (counts and breakdowns). They make at most max_calls API calls (the API allows about \
+ultracart_count_customers (counts and breakdowns), ultracart_rank_customers (top N by store credit, orders, \
+loyalty points or signup date). They make at most max_calls API calls (the API allows about \
 1,000 an hour) and say when an answer is partial.
 - Exact tools: ultracart_get_customer (customer_profile_oid, an integer id), ultracart_get_customer_by_email, \
 ultracart_get_customers (filters, paging), ultracart_get_customers_by_query (several emails, tags).
@@ -103,7 +104,15 @@ class Runtime:
             secret = SecretStr(caller.credential)
             update: dict[str, SecretStr | None] = {"ultracart_api_key": None, "ultracart_oauth_token": None}
             update["ultracart_oauth_token" if caller.credential_kind == "oauth" else "ultracart_api_key"] = secret
-            api = ultracart_api(self.settings.model_copy(update=update))
+            try:
+                api = ultracart_api(self.settings.model_copy(update=update))
+            except ConfigurationError as problem:
+                # The credential came with the request, not from the server's settings: name the header.
+                header = "X-UltraCart-OAuth-Token" if caller.credential_kind == "oauth" else "X-UltraCart-Simple-Key"
+                detail = str(problem).split(": ", 1)[-1]
+                raise ConfigurationError(
+                    f"The {header} header of this request is not a usable credential: {detail}"
+                ) from None
             if len(self.tenant_apis) >= MAX_TENANT_CLIENTS:
                 self.tenant_apis.pop(next(iter(self.tenant_apis)))  # the oldest store's client goes first
             self.tenant_apis[caller.tenant] = api

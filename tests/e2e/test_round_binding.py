@@ -82,3 +82,22 @@ def test_a_round_started_for_one_store_cannot_be_finished_in_another(tmp_path: P
     assert "error" in in_b and "requestState" in in_b["error"]["message"], in_b  # refused before any tool code
     assert in_a["result"]["structuredContent"]["status"] == "executed", in_a  # its own store finishes it
     assert (a_entries, b_entries) == (1, 0)
+
+
+def test_a_placeholder_in_the_store_header_is_named_as_the_header(tmp_path: Path) -> None:
+    """In multi-tenant mode the credential comes with the request: a bad one is reported as that header's,
+    not as a server setting the operator never set."""
+    with two_stores(tmp_path) as upstream:
+        env = {
+            "HOME": str(tmp_path),
+            "XDG_STATE_HOME": str(tmp_path / "xdg"),
+            "UC_MCP_MULTI_TENANT": "1",
+            "ULTRACART_BASE_URL": f"{upstream}/rest/v2",
+            "UC_MCP_HTTP_TOKEN": AUTOMATION,
+            "UC_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+        }
+        with http_server(env) as url:
+            answer = tools_call(url, "<your simple key>", {"customer_profile_oid": 100001, "amount": "1.00"})
+    text = answer["result"]["content"][0]["text"]
+    assert answer["result"]["isError"] and "X-UltraCart-Simple-Key header" in text, answer
+    assert "ULTRACART_API_KEY" not in text and "your simple key" not in text

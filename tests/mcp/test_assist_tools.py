@@ -1,7 +1,7 @@
 """The assist tools (issue 6) answering support questions, through the MCP protocol, on both sandbox profiles.
 
-``ultracart_find_customers``, ``ultracart_customer_overview`` and ``ultracart_count_customers`` are called
-through the SDK's in-memory client on the seeded sandbox, once with its generous ``default`` profile and once
+``ultracart_find_customers``, ``ultracart_customer_overview``, ``ultracart_count_customers`` and
+``ultracart_rank_customers`` are called through the SDK's in-memory client on the seeded sandbox, once with its generous ``default`` profile and once
 with ``strict`` (exact, case-sensitive filters; no ``total_records`` when a filter is set). Every answer is
 checked three ways:
 
@@ -13,7 +13,7 @@ checked three ways:
 
 Example questions from the issue: "who is the customer with phone ending 4471?" (a phone ending the store
 has), "how many customers in Texas signed up this year?", "what does Jane have in store credit and on her
-wishlist?".
+wishlist?", "which three customers hold the most store credit?" (the whole ranking: tests/mcp/test_rank.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ PROFILES = ("default", "strict")
 FIND = "ultracart_find_customers"
 OVERVIEW = "ultracart_customer_overview"
 COUNT = "ultracart_count_customers"
+RANK = "ultracart_rank_customers"
 DEFAULT_MAX_CALLS = 8  # MaxCalls' default
 OVERVIEW_MAX_CALLS = 4
 JANE, JANE_DUP, JOHN, JON, JOSE = 100001, 100002, 100003, 100004, 100006
@@ -639,6 +641,23 @@ async def test_count_partial_on_a_bigger_store(server_factory: ServerFactory, bi
             assert_breakdown(result["by"]["state"], breakdown(customers.values(), "state"))
 
 
+# -- rank: "which three customers hold the most store credit?" ------------------------------------------
+
+
+async def test_the_three_customers_holding_the_most_store_credit_in_one_call(h: Harness) -> None:
+    """Issue 16: this took a model six calls, 42 KB of results and an undocumented field path. Now it is one
+    tool call, one API request, under 1 KB — and the balance is what they can spend (``available``)."""
+    credit = {oid: Decimal(str(h.store.get_store_credit(oid)["available"])) for oid in everyone(h)}
+    richest = sorted(credit, key=lambda oid: (-credit[oid], oid))[:3]
+    result = await h.call(RANK, {"by": "store_credit", "limit": 3})
+    table = rows(result)
+    assert [row["customer_profile_oid"] for row in table] == richest
+    assert [Decimal(str(row["store_credit_available"])) for row in table] == [credit[oid] for oid in richest]
+    assert [row["rank"] for row in table] == [1, 2, 3]
+    assert (result["api_calls"], result["complete"], result["examined"]) == (1, True, CUSTOMERS)
+    assert len(h.text.encode()) < 1024
+
+
 # -- budget: small results stay small and say what they left out -------------------------------------
 
 
@@ -653,6 +672,8 @@ async def test_results_fit_a_small_budget(server_factory: ServerFactory, big_db:
         (OVERVIEW, {"customer_profile_oid": 100008}, True),  # Acme: the largest story customer
         (COUNT, {"by": ["state", "tag"]}, max_tokens < 300),
         (COUNT, {"billing_country_code": "US", "by": ["state", "signup_year"], "max_calls": 3}, True),
+        (RANK, {"by": "store_credit", "limit": 50}, True),
+        (RANK, {"by": "order_total", "limit": 3, "max_calls": 2}, True),  # partial: 400 of 1000 compared
     ]
     for profile in PROFILES:
         async with connect(

@@ -384,3 +384,16 @@ async def test_frozen_redis_during_a_redeem_is_reported_as_a_spent_token(setting
         finally:
             if server.state.sandbox is not None:  # type: ignore[attr-defined]
                 server.state.sandbox.close()  # type: ignore[attr-defined]
+
+
+async def test_under_deny_a_failed_preview_is_reported_not_called_impossible(server_factory: ServerFactory) -> None:
+    """A host that can elicit, an unknown customer: the answer is the store's "not found", not "cannot ask"."""
+    server = server_factory(confirm_fallback="deny")
+
+    async def never(context: Any, params: Any) -> ElicitResult:
+        raise AssertionError("nothing to ask about an unknown customer")
+
+    async with Client(server, elicitation_callback=never) as client:
+        result = await client.call_tool(CREDIT, {"customer_profile_oid": 999999, "amount": 1})
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert result.is_error and "999999" in text and "cannot ask" not in text

@@ -44,6 +44,7 @@ async def test_every_tool_as_a_host_lists_it(server_factory: ServerFactory) -> N
             "ultracart_find_customers": ("Find customers", "RIO", True, False),
             "ultracart_customer_overview": ("Customer overview", "RIO", True, False),
             "ultracart_count_customers": ("Count customers", "RIO", True, False),
+            "ultracart_rank_customers": ("Rank customers", "RIO", True, False),
             "ultracart_export_customers": ("Export customers to a file", "O", True, False),
             "ultracart_get_customers": ("List customers by filter", "RIO", True, False),
             "ultracart_get_customers_by_query": ("Search customers by query", "RIO", True, False),

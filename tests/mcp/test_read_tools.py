@@ -60,6 +60,7 @@ VALID_CALLS: dict[str, dict[str, Any]] = {
     "ultracart_find_customers": {"query": "smith", "limit": 3},
     "ultracart_customer_overview": {"email": JANE_EMAIL},
     "ultracart_count_customers": {"billing_state": "TX", "by": ["tag"]},
+    "ultracart_rank_customers": {"by": "store_credit", "limit": 3},
 }
 
 
@@ -209,6 +210,17 @@ async def test_read_tools_as_a_host_lists_them(client: Client) -> None:
                 "title": "Count customers",
                 "annotations": {
                     "title": "Count customers",
+                    "readOnlyHint": True,
+                    "destructiveHint": False,
+                    "idempotentHint": True,
+                    "openWorldHint": True,
+                },
+            },
+            {
+                "name": "ultracart_rank_customers",
+                "title": "Rank customers",
+                "annotations": {
+                    "title": "Rank customers",
                     "readOnlyHint": True,
                     "destructiveHint": False,
                     "idempotentHint": True,
@@ -663,6 +675,8 @@ BAD_ARGUMENTS = [
     ("ultracart_customer_overview", {"email": "canary-not-an-email"}, "email", "canary"),
     ("ultracart_count_customers", {"by": ["shoe_size-canary"]}, "by", "canary"),
     ("ultracart_count_customers", {"by": ["tag", "state", "country"]}, "by", None),
+    ("ultracart_rank_customers", {"by": "shoe_size-canary"}, "by", "canary"),
+    ("ultracart_rank_customers", {"by": "order_total", "limit": 500}, "limit", "500"),
 ]
 
 

@@ -335,9 +335,7 @@ def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], To
             # An app-only tool (the confirmation card's Cancel) writes its own audit record.
             if spec.read_only or spec.app_only:
                 payload = await spec.handler(validated, tool_ctx)
-                return success_result(
-                    payload, tool_ctx.redactor, required_keys(spec.output_model), tool_ctx.max_tokens
-                )
+                return success_result(payload, tool_ctx.redactor, required_keys(spec.output_model), tool_ctx.max_tokens)
             auditor = tool_ctx.auditor(spec.name, _arguments(validated))
             return await _audited(
                 spec, auditor, lambda: spec.handler(validated, tool_ctx), tool_ctx.redactor, tool_ctx.max_tokens
@@ -375,8 +373,9 @@ def _tool(spec: ToolSpec, fn: Any, resolved: dict[str, Any], plans: dict[Any, An
 
 
 DENIED = (
-    "{tool} needs a person's explicit confirmation, and this host cannot ask for it (no elicitation "
-    "support) while token confirmation is switched off (UC_MCP_CONFIRM_FALLBACK=deny). Nothing was done. "
+    "{tool} needs a person's explicit confirmation, and this connection cannot ask for it (the client declared "
+    "no elicitation support, or it speaks an older protocol over HTTP without a session, as on a server with "
+    "several workers) while token confirmation is switched off (UC_MCP_CONFIRM_FALLBACK=deny). Nothing was done. "
     "Tell the user; they can run it from a host that asks for confirmation, or on the command line with "
     "`uc-mcp call {tool} '<arguments>' --confirm`."
 )
@@ -522,6 +521,10 @@ def _build_guarded_tool(
             if human_said_yes(answer):
                 return await elicited()
             if confirmations.fallback == "deny":
+                if can_elicit(ctx):
+                    # The host could have been asked, so the resolver's preview failed (an unknown customer, a
+                    # store error): that is the answer, not "cannot ask". Raises it, or (transient) refuses.
+                    await guard.preview(validated, tool_ctx)
                 return refused(DENIED.format(tool=spec.name), "denied")
             token = getattr(validated, "confirm", None)
             return await redeemed(token) if token else await previewed()

@@ -17,6 +17,7 @@ from . import (
     find,
     guarded,
     overview,
+    rank,
     store_credit,
     wishlist,
 )
@@ -25,6 +26,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     *find.TOOLS,  # assist: answers support questions in one or two calls
     *overview.TOOLS,
     *count.TOOLS,
+    *rank.TOOLS,
     *export.TOOLS,
     *customers.TOOLS,
     *store_credit.TOOLS,
