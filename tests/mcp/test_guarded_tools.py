@@ -133,6 +133,30 @@ async def test_each_guarded_tool_acts_after_a_yes(server_factory: ServerFactory,
     assert not exists(server, 100003)
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_elicited_credit_answers_with_its_ledger_entry_and_the_balances(
+    server_factory: ServerFactory, mode: str
+) -> None:
+    server = server_factory()
+    before = store(server).get_store_credit(JANE)
+    arguments = {"customer_profile_oid": JANE, "amount": 20, "description": "Late parcel"}
+    async with Client(server, mode=mode, elicitation_callback=answering("accept", [])) as client:  # type: ignore[arg-type]
+        result = payload(await client.call_tool("ultracart_add_customer_store_credit", arguments))
+    after = store(server).get_store_credit(JANE)
+    assert result["changes"] == {
+        "before": {"store_credit_available": before["available"], "store_credit_lifetime_credited": before["total"]},
+        "after": {"store_credit_available": after["available"], "store_credit_lifetime_credited": after["total"]},
+    }
+    entry = result["ledger_entry"]
+    assert entry["description"].startswith("Late parcel [req:")
+    (stored,) = [e for e in after["past_ledgers"] if e["description"] == entry["description"]]
+    assert (stored["gift_certificate_ledger_oid"], stored["amount"], stored["entry_dts"]) == (
+        entry["gift_certificate_ledger_oid"],
+        entry["amount"],
+        entry["entry_dts"],
+    )
+
+
 async def test_token_path_previews_then_executes_once(server_factory: ServerFactory) -> None:
     server = server_factory()
     before = available(server, JANE)

@@ -114,6 +114,11 @@ def text(result: CallToolResult) -> str:
     return "".join(getattr(part, "text", "") for part in result.content)
 
 
+def changed_fields(result: dict[str, Any]) -> list[str]:
+    """The fields a write's ``changes`` names, in any of its parts."""
+    return sorted({name for part in result.get("changes", {}).values() for name in part})
+
+
 def without(doc: dict[str, Any], *keys: str) -> dict[str, Any]:
     drop = {*keys, *SERVER_MAINTAINED}
     return {key: value for key, value in doc.items() if key not in drop}
@@ -175,7 +180,7 @@ async def test_null_means_not_given_at_any_depth(h: Harness) -> None:
             "add_tags": None,
         },
     )
-    assert sorted(result["changed"]) == ["billing", "terms"]
+    assert changed_fields(result) == ["billing", "terms"]
     after = h.customer(oid)
     assert after["billing"][0] == {**billing, "city": "Salem"}
     assert without(after, "terms", "billing") == without(before, "terms", "billing")
@@ -281,7 +286,13 @@ async def test_update_customer_changes_only_the_requested_fields(h: Harness) -> 
             "changes": {"terms": "Net 60", "tax_id": "TX-123", "do_not_send_mail": not before["do_not_send_mail"]},
         },
     )
-    assert sorted(result["changed"]) == ["do_not_send_mail", "tax_id", "terms"]
+    assert result["changes"] == {
+        "before": {
+            key: value for key, value in (("tax_id", before.get("tax_id")), ("terms", before.get("terms"))) if value
+        }
+        | {"do_not_send_mail": before["do_not_send_mail"]},
+        "after": {"terms": "Net 60", "tax_id": "TX-123", "do_not_send_mail": not before["do_not_send_mail"]},
+    }
     after = h.customer(oid)
     assert (after["terms"], after["tax_id"], after["do_not_send_mail"]) == (
         "Net 60",
@@ -304,7 +315,7 @@ async def test_update_customer_add_and_remove_tags(h: Harness) -> None:
         "ultracart_update_customer",
         {"customer_profile_oid": oid, "add_tags": ["vip-2026", tags[1]], "remove_tags": [tags[0].upper()]},
     )
-    assert result["changed"] == ["tags"]
+    assert result["changes"] == {"added": {"tags": ["vip-2026"]}, "removed": {"tags": [tags[0]]}}
     after = h.customer(oid)
     assert [t["tag_value"] for t in after["tags"]] == [*tags[1:], "vip-2026"]
     assert without(after, "tags") == without(before, "tags")
@@ -314,7 +325,7 @@ async def test_update_customer_add_and_remove_tags(h: Harness) -> None:
     replaced = h.customer(oid)
     assert [t["tag_value"] for t in replaced["tags"]] == ["only"]
     again = await h.ok("ultracart_update_customer", {"customer_profile_oid": oid, "add_tags": ["ONLY"]})
-    assert "changed" not in again and "Nothing to change" in again["notice"]
+    assert "changes" not in again and "Nothing to change" in again["notice"]
     assert h.customer(oid) == replaced
 
 
@@ -352,7 +363,7 @@ async def test_update_customer_addresses_by_oid(h: Harness) -> None:
             },
         },
     )
-    assert sorted(result["changed"]) == ["billing", "shipping"]
+    assert changed_fields(result) == ["billing", "shipping"]
     after = h.customer(oid)
     # The billing address keeps its identity and every field not named.
     (new_billing,) = after["billing"]
@@ -406,7 +417,7 @@ async def test_update_customer_properties_and_pricing_tiers(h: Harness) -> None:
             },
         },
     )
-    assert sorted(result["changed"]) == ["pricing_tiers", "properties"]
+    assert changed_fields(result) == ["pricing_tiers", "properties"]
     after = h.customer(oid)
     by_name = {p["name"]: p for p in after["properties"]}
     assert by_name[first["name"]] == {**first, "value": "updated"}
@@ -483,7 +494,7 @@ async def test_update_customer_expected_last_modified_dts(h: Harness) -> None:
             "expected_last_modified_dts": before["last_modified_dts"],
         },
     )
-    assert result["changed"] == ["terms"]
+    assert changed_fields(result) == ["terms"] and result["changes"]["after"] == {"terms": "Net 15"}
     assert h.customer(oid)["terms"] == "Net 15"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from types import UnionType
@@ -200,6 +201,41 @@ def one_object(
     # (Only popped when there: a fitted record remembers its JSON text until it is changed.)
     notice = fitted.pop("notice") if "notice" in fitted else None
     result: dict[str, Any] = {key: fitted}
+    if notice:
+        result["notice"] = notice
+    return mark(ctx, result)
+
+
+CHANGES_DESCRIPTION = (
+    "What this write changed. before/after: the old and new value of each changed field (nested objects and list "
+    "entries by their id and the sub-fields that changed; a field missing on one side was empty there). "
+    "added/removed: values or ids that came into or left a list (tags, addresses by oid, wishlist items)."
+)
+
+
+# Ids that name a record when nothing else of it fits.
+RECORD_IDS = ("customer_profile_oid", "email", "customer_wishlist_item_oid", "merchant_item_oid")
+
+
+def changes_field() -> Any:
+    """The ``changes`` field of a write's result model (``core/changes.py``)."""
+    return Field(None, description=CHANGES_DESCRIPTION)
+
+
+def changed_object(
+    ctx: ToolContext, key: str, value: Any, changes: Mapping[str, Any], *, hint: str | None = None
+) -> dict[str, Any]:
+    """A write's result: the record as stored under ``key`` and its ``changes``, fitted to the budget
+    together. Long values are shortened in both alike; if that is not enough the record goes first
+    (it can be read again, the values it had before cannot), and only its ids are kept."""
+    body = value.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(value, BaseModel) else value
+    record: dict[str, Any] = body or {}
+    whole: dict[str, Any] = {key: record, "changes": dict(changes)} if changes else {key: record}
+    fitted = fit_object(whole, max_tokens=ctx.max_tokens - 40, detail_hint=hint, id_fields=("changes",))
+    notice = fitted.pop("notice") if "notice" in fitted else None
+    result: dict[str, Any] = dict(fitted)
+    if key not in result:  # the output schema requires the record: at least which one it is
+        result[key] = {name: record[name] for name in RECORD_IDS if name in record}
     if notice:
         result["notice"] = notice
     return mark(ctx, result)

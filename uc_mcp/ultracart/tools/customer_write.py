@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ...core.changes import ListRule, Records, Values, record_changes
 from .. import models as m
 from .common import VIEW_EXPANSION, CustomerOid, WriteInput
 
@@ -356,6 +357,33 @@ def plan_update(current: m.Customer, request: UpdateCustomerInput) -> UpdatePlan
         if sorted(n.casefold() for n in names) != sorted(n.casefold() for n in have):
             plan.values["pricing_tiers"] = [{"name": name} for name in names]
     return plan
+
+
+# -- what an update changed (core/changes.py) ---------------------------------------------------------
+
+# How each writable list field of a Customer compares: addresses and properties are records with an
+# identity (an address's oid; a property's name, which the update matches on), tags and pricing tiers are
+# sets of names. Any other field compares whole.
+CUSTOMER_LISTS: dict[str, ListRule] = {
+    "billing": Records("customer_billing_oid", ADDRESS_READ_ONLY),
+    "shipping": Records("customer_shipping_oid", ADDRESS_READ_ONLY),
+    "tags": Values("tag_value"),
+    "pricing_tiers": Values("name"),
+    "properties": Records("name", frozenset({"customer_profile_property_oid"})),
+}
+# Every write moves these; they are not what the user changed.
+SERVER_MAINTAINED = ("last_modified_dts", "last_modified_by")
+
+
+def customer_changes(before: m.Customer, after: m.Customer) -> dict[str, Any]:
+    """What a write changed, from the customer read before it and the one the write answered with (read
+    with the same expansions, so a collection not read on one side is not taken for emptied)."""
+    return record_changes(
+        before.model_dump(mode="json", exclude_none=True),
+        after.model_dump(mode="json", exclude_none=True),
+        lists=CUSTOMER_LISTS,
+        ignore=SERVER_MAINTAINED,
+    )
 
 
 def same_moment(expected: str, actual: str | None) -> bool:

@@ -38,6 +38,16 @@ class EmailListChangesResult(ObjectResult):
     remove_from_lists: list[str] | None = Field(None, description="Lists the customer is now off.")
 
 
+# UltraCart reads a store's lists but not a customer's subscriptions, so a write cannot tell which of the
+# named lists the customer was already on (or off): the result states where the customer is now and says
+# so, rather than claiming a change it cannot see. (The lists' member counts would tell, but only by
+# reading them before and after: two extra calls, and racy.)
+NOT_KNOWN_BEFORE = (
+    "The customer is now on add_to_lists and off remove_from_lists. UltraCart has no per-customer read of "
+    "subscriptions, so whether they were already on (or off) any of these lists before cannot be told."
+)
+
+
 def _unique(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(values or []))
 
@@ -64,6 +74,7 @@ async def update_customer_email_lists(request: UpdateEmailListsInput, ctx: ToolC
             "customer_profile_oid": request.customer_profile_oid,
             "add_to_lists": applied.add_to_lists,
             "remove_from_lists": applied.remove_from_lists,
+            "notice": NOT_KNOWN_BEFORE,
         },
     )
 

@@ -9,19 +9,23 @@ preview showed, or nothing). Amounts are decimals with two places, capped by ``U
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
+from ...core.budget import MIN_MAX_TOKENS, fit_object
+from ...core.changes import collection_changes, figure_changes, merge_changes
 from ...core.confirm import Binding, Guard, Preview
 from ...core.confirm_token import InvalidToken
 from ...core.errors import ProviderError
 from ...core.toolspec import ToolContext, ToolSpec
 from ...ui import CONFIRM_VIEW
 from .. import models as m
+from ..api import tag_description
 from ..views import customer_view
-from .common import CustomerOid, ItemOid, ObjectResult, StrictInput, WriteInput, mark
+from .common import CustomerOid, ItemOid, ObjectResult, StrictInput, WriteInput, changes_field, mark
 
 Token = Annotated[
     str, Field(max_length=128, description="The confirm token from the preview, after the user said yes.")
@@ -45,6 +49,7 @@ class GuardedResult(ObjectResult):
         None, description="Single-use token: call again with confirm=<it> after the user's yes."
     )
     instructions: str | None = None
+    changes: dict[str, Any] | None = changes_field()
 
 
 def _who(ctx: ToolContext, customer: Any) -> str:
@@ -53,10 +58,6 @@ def _who(ctx: ToolContext, customer: Any) -> str:
     view = ctx.redactor.apply(customer_view(customer.model_dump(mode="json", exclude_none=True)))
     name = f"{view['name']} " if view.get("name") else ""
     return f"{name}<{view.get('email')}> (#{view.get('customer_profile_oid')})"
-
-
-async def _customer(ctx: ToolContext, oid: int) -> Any:
-    return (await ctx.api.get_customer(oid, expand=["billing", "tags"])).customer
 
 
 def _compact(ctx: ToolContext, customer: Any) -> dict[str, Any]:
@@ -75,6 +76,157 @@ def _cap(ctx: ToolContext, amount: Decimal, field: str) -> None:
         raise ValueError(f"{field} is above the limit of {limit} per call (UC_MCP_MAX_CREDIT); nothing was done.")
 
 
+# -- what a profile holds: what a merge moves and a delete removes -----------------------------------
+
+# Everything of a profile that a merge moves to the survivor and a delete removes with it, read in one
+# call (store credit and the wishlist have endpoints of their own). What moves follows UltraCart's
+# description of merge and the sandbox's reading of it (sandbox/store.py, merge_customer).
+HOLDINGS_EXPANSION: Final = (
+    "billing",
+    "shipping",
+    "tags",
+    "pricing_tiers",
+    "properties",
+    "cards",
+    "cc_emails",
+    "attachments",
+    "software_entitlements",
+    "orders_summary",
+    "quotes_summary",
+    "loyalty",
+)
+# A list field of the profile, and what names one entry of it (an id; a tag or tier by its name).
+HELD_LISTS: Final = {
+    "billing": "customer_billing_oid",
+    "shipping": "customer_shipping_oid",
+    "tags": "tag_value",
+    "pricing_tiers": "name",
+    "properties": "name",
+    "cards": "customer_profile_credit_card_id",
+    "cc_emails": "customer_profile_email_oid",
+    "attachments": "customer_profile_attachment_oid",
+    "software_entitlements": "customer_software_entitlement_oid",
+}
+# Summaries a merge adds up, by the API's own names.
+HELD_FIGURES: Final = {
+    "orders_summary": ("order_count", "total"),
+    "quotes_summary": ("quote_count", "total"),
+    "loyalty": ("current_points", "pending_points"),
+}
+LISTED: Final = 50  # ids shown per list in a preview or result; its count says how many there are
+EMAIL_LISTS: Final = (
+    "all of its email-list subscriptions (UltraCart has no per-customer read of them, so they are not listed)"
+)
+# Names of store-credit figures: the API's "total" is the lifetime credited amount, not a balance.
+AVAILABLE: Final = "store_credit_available"
+LIFETIME: Final = "store_credit_lifetime_credited"
+VESTING: Final = "store_credit_vesting"
+
+
+async def _customer(ctx: ToolContext, oid: int, expand: Sequence[str] = ("billing", "tags")) -> Any:
+    return (await ctx.api.get_customer(oid, expand=list(expand))).customer
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text).quantize(CENT) if text else None
+    except InvalidOperation:
+        return None
+
+
+def holdings(customer: Any) -> dict[str, Any]:
+    """What ``customer`` (read with ``HOLDINGS_EXPANSION``) holds besides its own fields: entries of its
+    lists by id, the summaries a merge adds up, and its store credit as its loyalty record states it."""
+    record: dict[str, Any] = customer.model_dump(mode="json", exclude_none=True)
+    held: dict[str, Any] = {}
+    for name, key in HELD_LISTS.items():
+        ids = [entry.get(key) for entry in record.get(name) or [] if entry.get(key) is not None]
+        if ids:
+            held[name] = ids[:LISTED]
+            if len(ids) > LISTED:
+                held[f"{name}_count"] = len(ids)
+    for name, figures in HELD_FIGURES.items():
+        summary = {key: record[name][key] for key in figures if (record.get(name) or {}).get(key)}
+        if summary:
+            held[name] = summary
+    # The loyalty record's "Loyalty Cashback / Store credit balance" (a string in the API).
+    balance = _decimal(customer.loyalty.internal_gift_certificate_balance if customer.loyalty else None)
+    if balance:
+        held[AVAILABLE] = float(balance)
+    return held
+
+
+def _count(held: Mapping[str, Any], name: str) -> int:
+    return int(held.get(f"{name}_count", len(held.get(name) or [])))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word if count == 1 else word + ('es' if word.endswith('s') else 's')}"
+
+
+def _summary(held: Mapping[str, Any]) -> str:
+    """The holdings in words, for the question the person answers: counts and amounts, no ids."""
+    orders = held.get("orders_summary") or {}
+    parts = [
+        _plural(_count(held, "billing"), "billing address"),
+        _plural(_count(held, "shipping"), "shipping address"),
+        _plural(_count(held, "tags"), "tag"),
+        f"store credit {held.get(AVAILABLE, 0):.2f} available ({held.get(LIFETIME, 0):.2f} credited in all)",
+        _plural(int(held.get("wishlist_items", 0)), "wishlist item"),
+        f"{_plural(int(orders.get('order_count', 0)), 'order')} ({float(orders.get('total', 0)):.2f})",
+        _plural(int((held.get("loyalty") or {}).get("current_points", 0)), "loyalty point"),
+        "its email-list subscriptions",
+    ]
+    return ", ".join(parts)
+
+
+async def _all_holdings(ctx: ToolContext, customer: Any) -> tuple[dict[str, Any], list[Any]]:
+    """``holdings`` plus the store credit and wishlist, read from their own endpoints (two calls); and the
+    wishlist's items."""
+    oid = customer.customer_profile_oid
+    credit = await _store_credit(ctx, oid)
+    wishlist = (await ctx.api.get_customer_wish_list(oid)).wishlist_items or []
+    item_oids = [item.customer_wishlist_item_oid for item in wishlist if item.customer_wishlist_item_oid]
+    held = holdings(customer)
+    held[AVAILABLE] = credit[AVAILABLE]  # the store credit's own figure rather than the loyalty record's
+    held[LIFETIME] = credit[LIFETIME]
+    held["wishlist_items"] = len(item_oids)  # the count (the confirmation card shows it), then the ids
+    if item_oids:
+        held["wishlist_item_oids"] = item_oids[:LISTED]
+    held["email_lists"] = EMAIL_LISTS
+    return held, wishlist
+
+
+async def _store_credit(ctx: ToolContext, oid: int) -> dict[str, Any]:
+    """The store-credit figures of customer ``oid`` by their exact names, and its ledger (one call)."""
+    credit = (await ctx.api.get_customer_store_credit(oid)).customer_store_credit or m.CustomerStoreCredit()
+    zero = Decimal("0.00")
+    return {
+        AVAILABLE: float(credit.available or zero),
+        VESTING: float(credit.vesting or zero),
+        LIFETIME: float(credit.total or zero),
+        "ledger": [*(credit.past_ledgers or []), *(credit.future_ledgers or [])],
+    }
+
+
+def _fitted(ctx: ToolContext, body: dict[str, Any], keep: Sequence[str], hint: str) -> dict[str, Any]:
+    """``body`` within half the result budget (the rest is for the question, instructions and token): a
+    profile's lists can be long (a tag may have 250 characters)."""
+    limit = max(MIN_MAX_TOKENS, ctx.max_tokens // 2)
+    return dict(fit_object(body, max_tokens=limit, id_fields=keep, detail_hint=hint))
+
+
+def _see_all(oid: int) -> str:
+    return (
+        f"read customer {oid} with ultracart_get_customer (expand what you need) and its wishlist with "
+        "ultracart_get_customer_wish_list"
+    )
+
+
+def _figures(credit: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: credit[name] for name in (AVAILABLE, VESTING, LIFETIME)}
+
+
 # -- delete_customer ------------------------------------------------------------------------------
 
 
@@ -84,17 +236,47 @@ class DeleteCustomerInput(WriteInput):
 
 
 async def preview_delete(request: DeleteCustomerInput, ctx: ToolContext) -> Preview:
-    customer = await _customer(ctx, request.customer_profile_oid)
+    customer = await _customer(ctx, request.customer_profile_oid, HOLDINGS_EXPANSION)
+    held, _ = await _all_holdings(ctx, customer)
     return Preview(
-        f"Delete customer {_who(ctx, customer)} and everything attached to it (addresses, store credit, wishlist, "
-        "email-list memberships)? This cannot be undone.",
-        {"action": "delete customer", "customer": _compact(ctx, customer)},
+        # Orders are records of their own in UltraCart: deleting a profile is assumed to leave them in the
+        # order history (the profile's summary of them goes with it).
+        f"Delete customer {_who(ctx, customer)} and everything attached to it: {_summary(held)}? The orders "
+        "themselves stay in the store's order history. This cannot be undone.",
+        _fitted(
+            ctx,
+            {"action": "delete customer", "customer": _compact(ctx, customer), "deletes": held},
+            ("action", "customer"),
+            _see_all(request.customer_profile_oid),
+        ),
     )
 
 
+# Stated by a merge's or a delete's result without reading them (the read would cost more calls).
+NOT_REREAD: Final = (
+    "Its wishlist items, store credit ledger and email-list subscriptions {went} as well; the preview listed them "
+    "(they are not read again here, to keep this to one extra API call)."
+)
+
+
 async def execute_delete(request: DeleteCustomerInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
-    await ctx.api.delete_customer(request.customer_profile_oid)
-    return mark(ctx, {"deleted_customer_profile_oid": request.customer_profile_oid})
+    oid = request.customer_profile_oid
+    # One extra API call: the profile as it is just before it goes, to say what went with it.
+    held = holdings(await _customer(ctx, oid, HOLDINGS_EXPANSION))
+    await ctx.api.delete_customer(oid)
+    result = {
+        "deleted_customer_profile_oid": oid,
+        "changes": _removed_with(oid, held),
+        "notice": NOT_REREAD.format(went="were deleted"),
+    }
+    return mark(ctx, _fitted(ctx, result, ("deleted_customer_profile_oid", "notice"), "look at the delete's preview"))
+
+
+def _removed_with(oid: int, held: Mapping[str, Any]) -> dict[str, Any]:
+    """A deleted profile's ``changes``: the profile and its lists' entries removed, its figures gone."""
+    lists = {name: held[name] for name in HELD_LISTS if name in held}
+    figures = {name: value for name, value in held.items() if name not in HELD_LISTS and not name.endswith("_count")}
+    return merge_changes(collection_changes(removed={"customers": [oid], **lists}), figure_changes(figures, {}))
 
 
 # -- delete_wish_list_item -------------------------------------------------------------------------
@@ -124,8 +306,10 @@ async def preview_delete_item(request: DeleteWishListItemInput, ctx: ToolContext
 
 
 async def execute_delete_item(request: DeleteWishListItemInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
-    await ctx.api.delete_wish_list_item(request.customer_profile_oid, request.customer_wishlist_item_oid)
-    return mark(ctx, {"deleted_customer_wishlist_item_oid": request.customer_wishlist_item_oid})
+    item_oid = request.customer_wishlist_item_oid
+    await ctx.api.delete_wish_list_item(request.customer_profile_oid, item_oid)
+    changes = collection_changes(removed={"wishlist": [item_oid]})
+    return mark(ctx, {"deleted_customer_wishlist_item_oid": item_oid, "changes": changes})
 
 
 # -- merge_customer --------------------------------------------------------------------------------
@@ -151,8 +335,9 @@ MERGED: str = "merge_customer_profile_oid"  # the binding's key: the profile the
 
 async def _merged_away(request: MergeCustomerInput, ctx: ToolContext) -> Any:
     if request.merge_customer_profile_oid is not None:
-        return await _customer(ctx, request.merge_customer_profile_oid)
-    return (await ctx.api.get_customer_by_email(request.merge_email or "", expand=["billing", "tags"])).customer
+        return await _customer(ctx, request.merge_customer_profile_oid, HOLDINGS_EXPANSION)
+    expand = list(HOLDINGS_EXPANSION)
+    return (await ctx.api.get_customer_by_email(request.merge_email or "", expand=expand)).customer
 
 
 def _not_itself(request: MergeCustomerInput, merged_oid: int | None) -> None:
@@ -169,37 +354,64 @@ async def resolve_merge(request: MergeCustomerInput, ctx: ToolContext) -> Bindin
     return {MERGED: oid}
 
 
+async def _duplicate_wishes(ctx: ToolContext, survivor_oid: int, theirs: list[Any]) -> list[int]:
+    """The merged-away profile's wishlist items (``theirs``) for store items the survivor already wishes for:
+    the merge drops them rather than listing an item twice (assumed, as the sandbox does). One call, when
+    there is anything to compare."""
+    if not theirs:
+        return []
+    mine = {
+        item.merchant_item_oid for item in (await ctx.api.get_customer_wish_list(survivor_oid)).wishlist_items or []
+    }
+    return [
+        item.customer_wishlist_item_oid
+        for item in theirs
+        if item.customer_wishlist_item_oid and item.merchant_item_oid is not None and item.merchant_item_oid in mine
+    ]
+
+
 async def preview_merge(request: MergeCustomerInput, ctx: ToolContext) -> Preview:
     survivor = await _customer(ctx, request.customer_profile_oid)
     other = await _merged_away(request, ctx)
-    _not_itself(request, other.customer_profile_oid)
-    credit = await _available(ctx, other.customer_profile_oid)
-    wishlist = len((await ctx.api.get_customer_wish_list(other.customer_profile_oid)).wishlist_items or [])
-    moves = f"Its addresses, tags, store credit ({credit:.2f} available), wishlist ({wishlist} items) and email lists"
+    other_oid = other.customer_profile_oid
+    _not_itself(request, other_oid)
+    held, wishlist = await _all_holdings(ctx, other)
+    dropped = await _duplicate_wishes(ctx, request.customer_profile_oid, wishlist)
+    drops = (
+        f" {_plural(len(dropped), 'wishlist item')} the surviving profile already has would be dropped."
+        if dropped
+        else ""
+    )
+    details: dict[str, Any] = {
+        "action": "merge customers",
+        "surviving": _compact(ctx, survivor),
+        "merged_away": _compact(ctx, other),
+        "moves": held,
+        "deletes": {"customer_profile_oid": other_oid, **({"wishlist_item_oids": dropped} if dropped else {})},
+    }
     return Preview(
-        f"Merge {_who(ctx, other)} into {_who(ctx, survivor)}? {moves} move to the surviving profile, and "
-        f"#{other.customer_profile_oid} is deleted. This cannot be undone.",
-        {
-            "action": "merge customers",
-            "surviving": _compact(ctx, survivor),
-            "merged_away": _compact(ctx, other),
-            "moves": {"store_credit_available": float(credit), "wishlist_items": wishlist},
-        },
-        binding={MERGED: other.customer_profile_oid},
+        f"Merge {_who(ctx, other)} into {_who(ctx, survivor)}? Moving to the surviving profile: {_summary(held)}."
+        f"{drops} Profile #{other_oid} is then deleted. This cannot be undone.",
+        _fitted(ctx, details, ("action", "surviving", "merged_away", "deletes"), _see_all(other_oid)),
+        binding={MERGED: other_oid},
     )
 
 
 async def execute_merge(request: MergeCustomerInput, ctx: ToolContext, binding: Binding) -> dict[str, Any]:
     merged = int(binding[MERGED])  # the profile the person approved, whatever the email resolves to now
     _not_itself(request, merged)
+    # One extra API call: the profile merged away as it is just before the merge, to say what moved.
+    moved = holdings(await _customer(ctx, merged, HOLDINGS_EXPANSION))
     await ctx.api.merge_customer(request.customer_profile_oid, m.CustomerMergeRequest(customer_profile_oid=merged))
-    return mark(
-        ctx,
-        {
-            "surviving_customer_profile_oid": request.customer_profile_oid,
-            "merged_away_customer_profile_oid": merged,
-        },
-    )
+    result = {
+        "surviving_customer_profile_oid": request.customer_profile_oid,
+        "merged_away_customer_profile_oid": merged,
+        "moved": moved,
+        "changes": collection_changes(removed={"customers": [merged]}),
+        "notice": NOT_REREAD.format(went="moved"),
+    }
+    keep = ("surviving_customer_profile_oid", "merged_away_customer_profile_oid", "changes", "notice")
+    return mark(ctx, _fitted(ctx, result, keep, _see_all(request.customer_profile_oid)))
 
 
 # -- store credit and cashback -------------------------------------------------------------------
@@ -239,6 +451,8 @@ async def preview_credit(request: AddStoreCreditInput, ctx: ToolContext) -> Prev
             "amount": float(request.amount),
             "available_now": float(available),
             "description": request.description,
+            "vesting_days": request.vesting_days,
+            "expiration_days": request.expiration_days,
         },
     )
 
@@ -251,10 +465,16 @@ async def execute_credit(request: AddStoreCreditInput, ctx: ToolContext, binding
         vesting_days=request.vesting_days,
         expiration_days=request.expiration_days,
     )
+    oid = request.customer_profile_oid
+    # One extra API call: the balances just before the credit (the read after it says what it became).
+    before = await _store_credit(ctx, oid)
     # The ledger entry carries this call's request id, the one its audit records carry.
-    await ctx.api.add_customer_store_credit(request.customer_profile_oid, body, request_id=ctx.request_id)
+    await ctx.api.add_customer_store_credit(oid, body, request_id=ctx.request_id)
+    sent = _sent_entry(
+        request.amount, request.description, ctx.request_id, request.vesting_days, request.expiration_days
+    )
     try:
-        available = await _available(ctx, request.customer_profile_oid)
+        after = await _store_credit(ctx, oid)
     except ProviderError:
         # The credit is in: a failed read afterwards must not look like a failed credit (a retry
         # would credit twice).
@@ -262,10 +482,57 @@ async def execute_credit(request: AddStoreCreditInput, ctx: ToolContext, binding
             ctx,
             {
                 "added": float(request.amount),
+                "ledger_entry": sent,
                 "notice": "The credit was added; the new balance could not be read. Do not add it again.",
             },
         )
-    return mark(ctx, {"added": float(request.amount), "available_now": float(available)})
+    entry, found = _ledger_entry(after["ledger"], ctx.request_id, sent)
+    result = {
+        "added": float(request.amount),
+        "available_now": after[AVAILABLE],
+        "ledger_entry": entry,
+        "changes": figure_changes(_figures(before), _figures(after)),
+    }
+    if not found:
+        result["notice"] = (
+            f"The credit was added, but the ledger does not show an entry with [{ctx.request_id}] yet; check it "
+            f"with ultracart_get_customer_store_credit before doing anything else. Do not add it again."
+        )
+    return mark(ctx, result)
+
+
+def _sent_entry(
+    amount: Decimal, description: str | None, request_id: str, vesting_days: int | None, expiration_days: int | None
+) -> dict[str, Any]:
+    """A ledger entry as this call sent it: the description as ``api.py`` tags it with the request id."""
+    return {
+        "amount": float(amount),
+        "description": tag_description(description, request_id),
+        "vesting_days": vesting_days,
+        "expiration_days": expiration_days,
+    }
+
+
+# A store-credit ledger entry's action (UltraCart: "e.g. Vesting / Expiring"), and the date it gives.
+LEDGER_DATES: Final = {"Vesting": "vesting_dts", "Expiring": "expiration_dts"}
+
+
+def _ledger_entry(ledger: list[Any], request_id: str, sent: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The credit this call added, as the ledger shows it (found by its request id): its oid, amount,
+    description, and when it was entered, vests and expires; what was sent where the ledger is silent."""
+    mine = [entry for entry in ledger if f"[{request_id}]" in (entry.description or "")]
+    found: dict[str, Any] = {"amount": sent["amount"], "description": sent["description"]}
+    for entry in mine:
+        date = LEDGER_DATES.get(entry.action or "", "entry_dts")
+        found[date] = entry.entry_dts
+        if date != "expiration_dts":  # an expiry is an entry of its own, with an id of its own
+            found["gift_certificate_ledger_oid"] = entry.gift_certificate_ledger_oid
+            found["amount"] = float(entry.amount) if entry.amount is not None else sent["amount"]
+        found["description"] = entry.description
+    for days, date in (("vesting_days", "vesting_dts"), ("expiration_days", "expiration_dts")):
+        if sent.get(days) and date not in found:
+            found[days] = sent[days]
+    return found, bool(mine)
 
 
 class AdjustCashbackInput(WriteInput):
@@ -283,18 +550,28 @@ class AdjustCashbackInput(WriteInput):
         return self
 
 
+# The cashback balance is the internal gift certificate's usable balance: the figure the store credit
+# calls "available" and the adjustment's answer calls balance_amount (assumed, as the sandbox reads the
+# spec's "the balance amount after the adjustment was made": sandbox/store.py, adjust_cashback).
+CASHBACK: Final = "cashback_balance"
+
+
 async def preview_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> Preview:
     if request.adjustment_amount == 0:
         raise ValueError("adjustment_amount must not be zero.")
     _cap(ctx, request.adjustment_amount, "adjustment_amount")
     customer = await _customer(ctx, request.customer_profile_oid)
+    balance = await _available(ctx, request.customer_profile_oid)
     verb = "Add" if request.adjustment_amount > 0 else "Remove"
     return Preview(
+        # The balance is in the details, not the question: an elicitation's resent final round must meet the
+        # same question (and the single-use record) rather than a new one because the balance moved.
         f"{verb} {abs(request.adjustment_amount):.2f} cashback for {_who(ctx, customer)}?",
         {
             "action": "adjust cashback",
             "customer": _compact(ctx, customer),
             "adjustment_amount": float(request.adjustment_amount),
+            CASHBACK: float(balance),
         },
     )
 
@@ -308,14 +585,23 @@ async def execute_cashback(request: AdjustCashbackInput, ctx: ToolContext, bindi
         vesting_days=request.vesting_days,
         expiration_days=request.expiration_days,
     )
-    response = await ctx.api.adjust_internal_certificate(request.customer_profile_oid, body, request_id=ctx.request_id)
-    return mark(
-        ctx,
-        {
-            "adjustment_amount": float(response.adjustment_amount or 0),
-            "balance_amount": float(response.balance_amount or 0),
-        },
+    oid = request.customer_profile_oid
+    # One extra API call: the balance just before the adjustment (its answer states the balance after).
+    before = await _available(ctx, oid)
+    response = await ctx.api.adjust_internal_certificate(oid, body, request_id=ctx.request_id)
+    sent = _sent_entry(
+        request.adjustment_amount, request.description, ctx.request_id, request.vesting_days, request.expiration_days
     )
+    result: dict[str, Any] = {
+        "adjustment_amount": float(response.adjustment_amount or 0),
+        "balance_amount": float(response.balance_amount or 0),
+        "ledger_entry": {**sent, "order_id": request.order_id},
+    }
+    if response.balance_amount is not None:
+        result["changes"] = figure_changes({CASHBACK: float(before)}, {CASHBACK: float(response.balance_amount)})
+    if not result.get("changes") and request.vesting_days:
+        result["notice"] = f"The adjustment vests in {request.vesting_days} days; the balance changes then."
+    return mark(ctx, result)
 
 
 # -- magic link ----------------------------------------------------------------------------------
@@ -395,7 +681,7 @@ TOOLS = (
         "ultracart_delete_customer",
         "Delete a customer",
         "customers",
-        "Delete a customer and everything attached to it.",
+        "Delete a customer and everything attached to it; the preview lists what disappears.",
         DeleteCustomerInput,
         Guard(preview_delete, execute_delete),
         idempotent=True,
@@ -404,7 +690,8 @@ TOOLS = (
         "ultracart_merge_customer",
         "Merge two customers",
         "customers",
-        "Merge a duplicate profile (by oid or email) into the surviving one; the duplicate is deleted.",
+        "Merge a duplicate profile (by oid or email) into the surviving one; the duplicate is deleted. The preview "
+        "lists everything that moves (addresses, tags, store credit, wishlist, orders, loyalty points).",
         MergeCustomerInput,
         Guard(preview_merge, execute_merge, resolve_merge),
         idempotent=True,
@@ -413,7 +700,8 @@ TOOLS = (
         "ultracart_add_customer_store_credit",
         "Add store credit",
         "store_credit",
-        "Add store credit to a customer, optionally vesting later or expiring.",
+        "Add store credit to a customer, optionally vesting later or expiring. The result echoes the ledger entry "
+        "(with its request id) and the balances before and after.",
         AddStoreCreditInput,
         Guard(preview_credit, execute_credit),
     ),
@@ -421,7 +709,8 @@ TOOLS = (
         "ultracart_adjust_internal_certificate",
         "Adjust cashback balance",
         "store_credit",
-        "Add to or remove from a customer's cashback balance (internal gift certificate).",
+        "Add to or remove from a customer's cashback balance (internal gift certificate); the result gives the "
+        "balance before and after.",
         AdjustCashbackInput,
         Guard(preview_cashback, execute_cashback),
     ),
