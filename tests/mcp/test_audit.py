@@ -207,6 +207,43 @@ def test_summary_drops_secrets_and_masks_personal_data() -> None:
     assert summary["tags"][-1] == "... 5 more" and len(summary["tags"]) == 11
 
 
+def test_summary_keeps_a_secret_property_present_without_its_value() -> None:
+    """Customer properties are name/value pairs: one named like a secret is recorded as there, its
+    value not (as the outbound filter shows it); a property's name is no person's name to mask."""
+    properties = [
+        {"name": "API Key", "value": "canary-audit-5521"},
+        {"name": "wifi_password", "value": "canary-audit-5522"},
+        {"name": "shirt_size", "value": "L"},
+    ]
+    for arguments in ({"email": "a@example.com", "properties": properties}, {"customer": {"properties": properties}}):
+        summary = summarise(arguments)
+        assert "canary-audit" not in json.dumps(summary)
+    assert summarise({"properties": properties})["properties"] == [
+        {"name": "API Key", "value": "[redacted]"},
+        {"name": "wifi_password", "value": "[redacted]"},
+        {"name": "shirt_size", "value": "L"},
+    ]
+
+
+async def test_a_write_with_secret_properties_leaves_no_value_in_the_log(
+    server_factory: ServerFactory, audit_path: Path
+) -> None:
+    server = server_factory(audit_log=audit_path)
+    secret = {"name": "Stripe API Key", "value": "canary-audit-5523"}
+    async with Client(server) as client:
+        inserted = await client.call_tool("ultracart_insert_customer", {"email": NEW_EMAIL, "properties": [secret]})
+        created = inserted.structured_content["customer"]["customer_profile_oid"]  # type: ignore[index]
+        changes = {"properties": [{**secret, "value": "canary-audit-5524"}]}
+        updated = await client.call_tool(
+            "ultracart_update_customer", {"customer_profile_oid": created, "changes": changes}
+        )
+    assert not inserted.is_error and not updated.is_error, (inserted.content, updated.content)
+    log = read_text(audit_path)
+    assert [event for event, _ in events(audit_path)] == ["intent", "executed", "intent", "executed"]
+    assert "canary-audit" not in log and "Stripe API Key" in log
+    assert "canary-audit" not in json.dumps([inserted.structured_content, updated.structured_content])
+
+
 def test_parse_since() -> None:
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     assert parse_since("2h", now) == now - timedelta(hours=2)

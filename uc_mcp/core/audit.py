@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from .redact import MASKABLE, SECRET_KEYS, Redactor
+from .redact import MASKABLE, SECRET_KEYS, SECRET_VALUE, Redactor, filtered_key, holds_secret_value
 
 EVENTS: Final = (
     "rejected",
@@ -74,21 +74,24 @@ class AuditUnavailable(Exception):
     """The audit log cannot be written; the action it was about to record must not run."""
 
 
-def summarise(arguments: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+def summarise(arguments: Mapping[str, Any], depth: int = 0, parent: str | None = None) -> dict[str, Any]:
     """The arguments as the audit log keeps them: no secrets or tokens, personal data masked,
-    long strings cut, nested records reduced to what they touch."""
+    long strings cut, nested records reduced to what they touch. ``parent`` is the argument holding
+    ``arguments`` (``properties``: a property's ``name`` is not a person's, and the value of one
+    named like a secret, ``api_key``, is kept out as the outbound filter keeps it out of results)."""
     summary: dict[str, Any] = {}
+    secret_value = holds_secret_value(arguments, parent)
     for key, value in arguments.items():
-        if key.lower() in SECRET_KEYS or key in _CREDENTIAL_ARGUMENTS:
-            summary[key] = "[redacted]" if value else value
+        if key.lower() in SECRET_KEYS or key in _CREDENTIAL_ARGUMENTS or (secret_value and key == "value"):
+            summary[key] = SECRET_VALUE if value else value
         else:
-            summary[key] = _summarise_value(key, value, depth)
+            summary[key] = _summarise_value(filtered_key(parent, key), value, depth)
     return summary
 
 
 def _summarise_value(key: str, value: Any, depth: int) -> Any:
     if isinstance(value, Mapping):
-        return summarise(value, depth + 1) if depth < 2 else {"fields": sorted(value)[:_MAX_ITEMS]}
+        return summarise(value, depth + 1, key) if depth < 2 else {"fields": sorted(value)[:_MAX_ITEMS]}
     if isinstance(value, list):
         items = [_summarise_value(key, item, depth + 1) for item in value[:_MAX_ITEMS]]
         return items + ([f"... {len(value) - _MAX_ITEMS} more"] if len(value) > _MAX_ITEMS else [])

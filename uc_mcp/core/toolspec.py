@@ -373,10 +373,10 @@ def _tool(spec: ToolSpec, fn: Any, resolved: dict[str, Any], plans: dict[Any, An
 
 
 DENIED = (
-    "{tool} needs a person's explicit confirmation, and this connection cannot ask for it (the client declared "
-    "no elicitation support, or it speaks an older protocol over HTTP without a session, as on a server with "
-    "several workers) while token confirmation is switched off (UC_MCP_CONFIRM_FALLBACK=deny). Nothing was done. "
-    "Tell the user; they can run it from a host that asks for confirmation, or on the command line with "
+    "{tool} needs a person's explicit confirmation, and this connection cannot ask for it while token "
+    "confirmation is off (UC_MCP_CONFIRM_FALLBACK=deny). Nothing was done. (The client declared no elicitation "
+    "support, or speaks an older protocol over HTTP without a session, as with several workers.) Tell the user; "
+    "they can run it from a host that asks for confirmation, or on the command line with "
     "`uc-mcp call {tool} '<arguments>' --confirm`."
 )
 TOKEN_INSTRUCTIONS = (

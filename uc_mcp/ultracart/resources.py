@@ -92,8 +92,9 @@ async def _read(make: Callable[[], Awaitable[dict[str, Any]]], tool_ctx: ToolCon
         raise ResourceError(str(error)) from None
     # As in tool results: fields that read like planted instructions are named in "warnings".
     limit = (tool_ctx.max_tokens + RESULT_HEADROOM_TOKENS) * BYTES_PER_TOKEN
-    annotated, _ = with_planted_warning(payload, compact_json(payload), compact_json, limit)
-    return compact_json(tool_ctx.redactor.apply(annotated))
+    annotated, text = with_planted_warning(payload, compact_json(payload), compact_json, limit)
+    # The same outbound filter as tool results, and like them fitted again if a marker outgrows the budget.
+    return tool_ctx.redactor.filtered_json(annotated, text, max_tokens=limit // BYTES_PER_TOKEN)
 
 
 def register_resources(

@@ -7,12 +7,19 @@ only returned on request (a single-record tool, or ``fields=[...]``).
 
 Views read the raw API JSON (plain dicts), not pydantic models: they run for every record of every
 list page. Missing values come back as ``None`` and are dropped by ``budget.prune``.
+
+The values that tell customers apart (email, name, company) come out as the outbound filter would
+show them when hidden characters were taken out of them, marker included (``core.redact.mark_hidden``):
+the budget then measures what the model and the person will see, and two profiles whose emails
+differ only by a zero-width character never look the same in a list, an export or a question.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
+
+from ..core.redact import mark_hidden, strip_invisible, with_hidden_marker
 
 __all__ = ["COMPACT_CUSTOMER_FIELDS", "customer_view"]
 
@@ -58,28 +65,38 @@ def _primary_address(customer: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return _pick(customer.get("billing"), "default_billing") or _pick(customer.get("shipping"), "default_shipping")
 
 
+def _full_name(address: Mapping[str, Any]) -> str | None:
+    """First and last name as one, marked when either hid characters."""
+    parts = [part for part in (address.get("first_name"), address.get("last_name")) if isinstance(part, str)]
+    cleaned = [strip_invisible(part) for part in parts]
+    name = " ".join(part.strip() for part in cleaned if part.strip())
+    if any(len(clean) != len(part) for clean, part in zip(cleaned, parts, strict=True)):
+        return with_hidden_marker(name)
+    return name or None
+
+
 def customer_view(c: Mapping[str, Any]) -> dict[str, Any]:
     """The compact view of an UltraCart customer (keys in ``COMPACT_CUSTOMER_FIELDS`` order).
 
     ``name``, ``company``, ``city``, ``state`` and ``country`` all come from one address — the
     default billing address, else the first billing, else the default (or first) shipping — so they
-    never mix two people. Addresses and tags are only in the record when the request expanded them
-    (``_expand=billing,shipping,tags``); without them those keys are None, and ``tag_count`` is
-    None (unknown) rather than 0.
+    never mix two people. ``email``, ``name`` and ``company`` are marked when hidden characters were
+    taken out of them (see the module's docstring). Addresses and tags are only in the record when
+    the request expanded them (``_expand=billing,shipping,tags``); without them those keys are None,
+    and ``tag_count`` is None (unknown) rather than 0.
     """
     address = _primary_address(c)
     name = company = city = state = country = None
     if address is not None:
-        parts = (address.get("first_name"), address.get("last_name"))
-        name = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip()) or None
-        company = address.get("company")
+        name = _full_name(address)
+        company = mark_hidden(address.get("company"))
         city = address.get("city")
         state = address.get("state_region")
         country = address.get("country_code")
     tags = c.get("tags")
     return {
         "customer_profile_oid": c.get("customer_profile_oid"),
-        "email": c.get("email"),
+        "email": mark_hidden(c.get("email")),
         "name": name,
         "company": company,
         "city": city,

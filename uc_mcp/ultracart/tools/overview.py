@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 
 from ...core.budget import fit_object
 from ...core.errors import ProviderError
+from ...core.redact import IDENTIFYING_KEYS, mark_hidden
 from ...core.toolspec import ToolContext, ToolSpec
 from ...ui import CUSTOMER_VIEW
 from ..views import customer_view
@@ -65,7 +66,12 @@ def _address(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not address:
         return None
     keep = ("first_name", "last_name", "company", "address1", "address2", "city", "state_region", "postal_code")
-    return {key: address[key] for key in (*keep, "country_code", "day_phone") if address.get(key)}
+    # Names and company marked here, before the budget measures them (as in views.customer_view).
+    return {
+        key: mark_hidden(address[key]) if key in IDENTIFYING_KEYS else address[key]
+        for key in (*keep, "country_code", "day_phone")
+        if address.get(key)
+    }
 
 
 def _default(customer: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
@@ -79,7 +85,7 @@ def identity(customer: Mapping[str, Any]) -> dict[str, Any]:
     view = customer_view(customer)
     return {
         "customer_profile_oid": customer.get("customer_profile_oid"),
-        "email": customer.get("email"),
+        "email": view.get("email"),  # marked when it hid characters, as name and company are
         "name": view.get("name"),
         "company": view.get("company"),
         "signup_dts": customer.get("signup_dts"),
