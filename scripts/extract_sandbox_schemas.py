@@ -4,11 +4,16 @@ Run from the repository root: ``python scripts/extract_sandbox_schemas.py [SPEC]
 ``uc_mcp/ultracart/sandbox/request_schemas.json``, is committed; a test fails when it drifts from
 the spec copy under ``tests/``. Graphs the sandbox never accepts from a client (orders, quotes,
 activity, EDI, gift certificates) become unconstrained values so that the file stays small.
+
+A limit the spec states only in a field's description ("50 characters max") becomes
+``x-documented-max-length``: the sandbox keeps UltraCart's documented limit and says so in its error,
+and invents none the spec does not state.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ REQUEST_SCHEMAS = (
 )
 OPAQUE = {"Order", "CustomerActivity", "CustomerEDI", "GiftCertificate"}
 REF = "#/components/schemas/"
+DOCUMENTED_LIMIT = re.compile(r"\b(\d+) characters max\b")
 DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "tests" / "spec" / "ultracart-customer-openapi.json"
 OUTPUT = Path(__file__).resolve().parents[1] / "uc_mcp" / "ultracart" / "sandbox" / "request_schemas.json"
 
@@ -48,11 +54,15 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
                 return {"$ref": f"#/$defs/{name}"}
             if names:
                 return {key: rewrite(value) for key, value in node.items()}
-            return {
+            rewritten = {
                 key: rewrite(value, names=key == "properties")
                 for key, value in node.items()
                 if key not in {"description", "example"}
             }
+            documented = DOCUMENTED_LIMIT.search(str(node.get("description", "")))
+            if documented and node.get("type") == "string" and "maxLength" not in node:
+                rewritten["x-documented-max-length"] = int(documented.group(1))
+            return rewritten
         if isinstance(node, list):
             return [rewrite(item) for item in node]
         return node

@@ -151,7 +151,7 @@ def compact_row(oid: int, customer: Mapping[str, Any]) -> list[Any]:
         address.get("country_code") or None,
         customer["signup_dts"][:10],
         customer["last_modified_dts"][:10],
-        len(tags) if tags else None,
+        len(tags or []),  # the listings expand tags: [] (0 tags) when the customer has none
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -270,3 +271,114 @@ async def test_error_header_is_latin1_safe(api: httpx2.AsyncClient) -> None:
     response = await api.get("/customer/customers/by_email/zoë.brontë@example.co.uk")
     assert_error(response, 404)
     response.headers["UC-REST-ERROR"].encode("latin-1")
+
+
+# -- request text never reaches a header ------------------------------------------------------------
+
+CANARY = "Canary7x"
+# Requests whose bad value carries the canary, in every place a request carries text.
+REFLECTION_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/customer/customers", {"params": {"_sort": f"+{CANARY}"}}),
+    ("GET", "/customer/customers", {"params": {"_sort": f"+email,-{CANARY}"}}),
+    ("GET", "/customer/customers", {"params": {"_limit": CANARY}}),
+    ("GET", "/customer/customers", {"params": {"_offset": CANARY}}),
+    ("GET", "/customer/customers", {"params": {"_since": CANARY}}),
+    ("GET", "/customer/customers", {"params": {"signup_dts_end": CANARY}}),
+    ("GET", "/customer/customers", {"params": {"pricing_tier_oid": CANARY}}),
+    ("GET", f"/customer/customers/{CANARY}", {}),
+    ("GET", f"/customer/customers/by_email/{CANARY}@example.com", {}),
+    ("PUT", f"/customer/customers/{JANE}/magic_link/{CANARY}_host", {}),
+    ("POST", "/customer/customers/query", {"params": {"_sort": CANARY}, "json": {}}),
+    ("POST", "/customer/customers/query", {"json": {"signup_dts_start": CANARY}}),
+    ("POST", "/customer/customers", {"json": {"email": f"{CANARY} with spaces"}}),
+    ("POST", "/customer/customers", {"json": {"email": "c@example.com", "birth_date": CANARY}}),
+    ("PUT", f"/customer/customers/{JANE}", {"json": {"properties": [{"expiration_dts": CANARY}]}}),
+    ("POST", f"/customer/customers/{JANE}/email_lists", {"json": {"add_to_lists": [CANARY]}}),
+    (
+        "POST",
+        f"/customer/customers/{JANE}/adjust_cashback_balance",
+        {"json": {"adjustment_amount": 1, "entry_dts": CANARY}},
+    ),
+    ("PUT", f"/customer/customers/{JANE}/merge", {"json": {"email": f"{CANARY}@example.com"}}),
+    ("POST", "/customer/customers/email_verify/get_token", {"json": {"email": f"{CANARY} x", "password": "x"}}),
+    ("POST", "/customer/customers/dataTables", {"json": {"draw": CANARY}}),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"), REFLECTION_REQUESTS, ids=[f"{m} {p} {k}" for m, p, k in REFLECTION_REQUESTS]
+)
+async def test_no_error_repeats_request_text(
+    raw: httpx2.AsyncClient, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    response = await raw.request(method, path, **kwargs)
+    assert response.status_code in (400, 404), response.text
+    assert CANARY not in response.headers["UC-REST-ERROR"]
+    assert CANARY not in response.text
+
+
+@pytest.mark.parametrize(
+    "sort",
+    ["+email\x00", "\x00", "+a\r\nSet-Cookie: x=1", "-naïve", "+" + "x" * 5000, "+email\x7f", "+\u2028"],
+    ids=["nul", "only-nul", "crlf", "non-ascii", "long", "del", "line-separator"],
+)
+async def test_bad_sort_is_a_plain_400_with_a_clean_header(raw: httpx2.AsyncClient, sort: str) -> None:
+    """Was: the field was copied into UC-REST-ERROR, and a NUL there dropped the connection."""
+    response = await raw.get("/customer/customers", params={"_sort": sort})
+    assert_error(response, 400, "_sort")
+    header = response.headers["UC-REST-ERROR"]
+    assert all(" " <= char <= "~" for char in header), header
+    assert sort.strip("+-") not in header
+
+
+# -- the body's media type --------------------------------------------------------------------------
+
+# Every operation that takes a JSON body, with a body it would accept as application/json.
+JSON_BODIES: list[tuple[str, str, dict[str, Any]]] = [
+    ("POST", "/customer/customers", {"email": "typed.body@example.com"}),
+    ("PUT", f"/customer/customers/{JANE}", {"business_notes": "sent as text"}),
+    ("POST", "/customer/customers/query", {"email": "jane"}),
+    ("POST", "/customer/customers/email_verify/get_token", {"email": "t@example.com", "password": "pw"}),
+    ("POST", "/customer/customers/email_verify/validate_token", {"token": "abc"}),
+    ("POST", f"/customer/customers/{JANE}/adjust_cashback_balance", {"adjustment_amount": 1}),
+    ("POST", f"/customer/customers/{JANE}/email_lists", {"add_to_lists": []}),
+    ("PUT", f"/customer/customers/{JANE}/merge", {"customer_profile_oid": 100002}),
+    ("POST", f"/customer/customers/{JANE}/store_credit", {"amount": 1}),
+    ("POST", f"/customer/customers/{JANE}/wishlist", {"merchant_item_oid": 50040}),
+    ("PUT", f"/customer/customers/{JANE}/wishlist/700001", {"comments": "text"}),
+    ("POST", "/customer/search", {"matches": "vip"}),
+    ("POST", "/customer/customers/dataTables", {"draw": 1}),
+]
+
+
+def test_json_bodies_cover_every_operation_with_a_request_body() -> None:
+    from tests.conformance import operation_for, spec
+
+    with_body = {op["operationId"] for item in spec()["paths"].values() for op in item.values() if "requestBody" in op}
+    covered = {operation_for(method, "/rest/v2" + path)["operationId"] for method, path, _ in JSON_BODIES}  # type: ignore[index]
+    assert with_body <= covered
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/plain; charset=utf-8", "application/xml", None])
+@pytest.mark.parametrize(("method", "path", "body"), JSON_BODIES, ids=[f"{m} {p}" for m, p, _ in JSON_BODIES])
+async def test_a_body_not_sent_as_json_is_refused(
+    raw: httpx2.AsyncClient, method: str, path: str, body: dict[str, Any], content_type: str | None
+) -> None:
+    """Was: any media type was parsed as JSON."""
+    before = (await raw.get(f"/customer/customers/{JANE}", params={"_expand": "billing,loyalty"})).json()
+    request = raw.build_request(method, path, content=json.dumps(body).encode())
+    if content_type is None:
+        if "Content-Type" in request.headers:
+            del request.headers["Content-Type"]
+    else:
+        request.headers["Content-Type"] = content_type
+    response = await raw.send(request)
+    assert_error(response, 400, "Content-Type")
+    assert (await raw.get(f"/customer/customers/{JANE}", params={"_expand": "billing,loyalty"})).json() == before
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=UTF-8", "Application/JSON"])
+async def test_json_media_types_are_accepted(raw: httpx2.AsyncClient, content_type: str) -> None:
+    body = json.dumps({"business_notes": "typed"}).encode()
+    response = await raw.put(f"/customer/customers/{JANE}", content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 200, response.text

@@ -272,7 +272,10 @@ async def test_credit_expiring_later_than_30_days_is_not_yet_expiring(
         ({"amount": "5.00"}, "amount"),
         ({"amount": 5, "vesting_days": 5, "expiration_days": 5}, "expiration_days"),
         ({"amount": 5, "vesting_days": 10, "expiration_days": 3}, "expiration_days"),
-        ({"amount": 5, "description": "d" * 51}, "description"),
+        ({"amount": 5, "description": 51}, "description"),
+        ({"amount": 1e7}, "amount"),
+        ({"amount": 1e26}, "amount"),  # was a 500: too many digits to quantize to cents
+        ({"amount": 1.7976931348623157e308}, "amount"),
         ({"amount": 5, "vesting_days": -1}, "vesting_days"),
         ({"amount": 5, "expiration_days": 1.5}, "expiration_days"),
     ],
@@ -299,6 +302,64 @@ async def test_boundaries_of_valid_store_credit(api: httpx2.AsyncClient) -> None
 async def test_store_credit_of_unknown_customer_is_404(api: httpx2.AsyncClient) -> None:
     assert_error(await api.get(f"/customer/customers/{UNKNOWN}/store_credit"), 404)
     assert_error(await add_credit(api, UNKNOWN, amount=5), 404)
+
+
+# UltraCart's own Python samples' descriptions (62 and 85 characters).
+STORE_CREDIT_SAMPLE = "Customer is super cool and I wanted to give them store credit."
+CASHBACK_SAMPLE = "Adjusting customer cashback balance because they called and complained about product."
+
+
+async def test_store_credit_description_has_no_limit_and_the_ledger_keeps_50(api: httpx2.AsyncClient) -> None:
+    """The spec sets no limit on the store-credit request (was: 400 past 50); the ledger entry it
+    becomes has maxLength 50, so the ledger keeps the first 50 characters."""
+    assert len(STORE_CREDIT_SAMPLE) > 50
+    for description in (STORE_CREDIT_SAMPLE, "x" * 5000):
+        response = await add_credit(api, JOHN, amount=20, vesting_days=45, expiration_days=365, description=description)
+        assert response.status_code == 200, response.text
+        ledger = (await credit_of(api, JOHN))["future_ledgers"]
+        assert {entry["description"] for entry in ledger} >= {description[:50]}
+
+
+async def test_cashback_description_keeps_the_documented_limit_and_says_so(api: httpx2.AsyncClient) -> None:
+    """AdjustInternalCertificateRequest.description: "50 characters max" (the spec's own text)."""
+    url = f"/customer/customers/{JOHN}/adjust_cashback_balance"
+    assert len(CASHBACK_SAMPLE) > 50
+    response = await api.post(url, json={"adjustment_amount": 59, "description": CASHBACK_SAMPLE})
+    assert_error(response, 400, "description", "at most 50 characters", "documents")
+    assert CASHBACK_SAMPLE not in response.text
+    assert not await has_certificate(api, JOHN)
+    fits = await api.post(url, json={"adjustment_amount": 59, "description": CASHBACK_SAMPLE[:50]})
+    assert fits.status_code == 200, fits.text
+
+
+@pytest.mark.parametrize("exponent", [7, 8, 15, 25, 26, 27, 28, 40, 300])
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize(
+    ("path", "field"), [("store_credit", "amount"), ("adjust_cashback_balance", "adjustment_amount")]
+)
+async def test_every_amount_too_large_is_one_400(
+    api: httpx2.AsyncClient, path: str, field: str, exponent: int, sign: int
+) -> None:
+    """Was: 1e7 to 1e25 gave 400, 1e26 and above 500 (decimal.InvalidOperation)."""
+    response = await api.post(f"/customer/customers/{JANE}/{path}", json={field: sign * 10.0**exponent})
+    assert_error(response, 400, field, "below 10,000,000")
+
+
+async def test_every_ledger_entry_has_its_own_id(sandbox: Sandbox) -> None:
+    """gift_certificate_ledger_oid is a primary key: an "Expiring" entry used to repeat the id of the
+    credit it expires. Checked over every seeded customer's ledger, past and future."""
+    store = sandbox.store
+    seen: dict[int, tuple[int, str]] = {}
+    expiries = 0
+    for oid in range(FIRST_OID, FIRST_OID + CUSTOMERS):
+        credit = store.get_store_credit(oid)
+        for entry in credit.get("past_ledgers", []) + credit.get("future_ledgers", []):
+            ledger_oid = entry["gift_certificate_ledger_oid"]
+            assert ledger_oid not in seen, (entry, seen[ledger_oid])
+            assert 0 < ledger_oid <= 2**31 - 1
+            seen[ledger_oid] = (oid, entry["action"])
+            expiries += entry["action"] == "Expiring"
+    assert expiries > 5, "the seed must hold expiries for this to test anything"
 
 
 # -- cashback ---------------------------------------------------------------------------------------
@@ -384,6 +445,8 @@ async def test_backdated_cashback_entries(api: httpx2.AsyncClient) -> None:
         (JOHN, {"adjustment_amount": 1.005}, 400),
         (JOHN, {"adjustment_amount": 5, "entry_dts": "yesterday"}, 400),
         (JOHN, {"adjustment_amount": 5, "description": "x" * 51}, 400),
+        (JOHN, {"adjustment_amount": 1e26}, 400),  # was a 500 (InvalidOperation)
+        (JOHN, {"adjustment_amount": -1e300}, 400),
         (UNKNOWN, {"adjustment_amount": 5}, 404),
     ],
 )
@@ -484,6 +547,24 @@ async def test_wishlist_errors(api: httpx2.AsyncClient) -> None:
     assert await wishlist(api, JOHN) == before
     first = await api.post(f"/customer/customers/{JOHN}/wishlist", json={"merchant_item_oid": 50001})
     assert first.json()["position"] == 1  # an empty wishlist starts at 1
+
+
+@pytest.mark.parametrize("priority", [-7, 0, 6, 9, 2**31 - 1, -(2**31)])
+async def test_wishlist_priority_off_the_documented_scale_is_refused(api: httpx2.AsyncClient, priority: int) -> None:
+    """The spec: "3 being low priority and 5 is high priority" (was: any int32 stored)."""
+    before = await wishlist(api, JANE)
+    url = f"/customer/customers/{JANE}/wishlist"
+    assert_error(await api.post(url, json={"merchant_item_oid": 50040, "priority": priority}), 400, "priority")
+    item_url = f"{url}/{before[0]['customer_wishlist_item_oid']}"
+    assert_error(await api.put(item_url, json={"priority": priority}), 400, "priority")
+    assert await wishlist(api, JANE) == before
+
+
+async def test_wishlist_priority_on_the_scale_is_kept(api: httpx2.AsyncClient) -> None:
+    url = f"/customer/customers/{JOHN}/wishlist"
+    for priority in range(1, 6):
+        item = (await api.post(url, json={"merchant_item_oid": 50000 + priority, "priority": priority})).json()
+        assert item["priority"] == priority
 
 
 # -- email lists --------------------------------------------------------------------------------------
@@ -603,7 +684,14 @@ async def test_token_for_a_customer_with_a_password_checks_it(api: httpx2.AsyncC
 
 
 @pytest.mark.parametrize(
-    "body", [{"email": "not-an-email", "password": "x"}, {"email": "a@example.com"}, {"password": "x"}, {"email": 5}]
+    "body",
+    [
+        {"email": "not an email", "password": "x"},
+        {"email": "", "password": "x"},
+        {"email": "a@example.com"},
+        {"password": "x"},
+        {"email": 5},
+    ],
 )
 async def test_token_request_needs_an_email_and_password(api: httpx2.AsyncClient, body: dict[str, Any]) -> None:
     assert_error(await api.post(TOKEN_URL, json=body), 400)

@@ -101,3 +101,15 @@ def test_rate_limit_answers_429_like_ultracart(tmp_path: Path) -> None:
         assert limited, "a burst above the rate must draw 429"
         assert limited[0].headers["UC-REST-ERROR"] == "rate of 2 per 1 second(s) exceeded."
         assert limited[0].json()["error"]["error_code"] == "429"
+
+
+def test_request_text_that_no_header_can_carry_gets_an_answer(tmp_path: Path) -> None:
+    """Was: an unknown ``_sort`` field was copied into UC-REST-ERROR, and a NUL in it made the server drop
+    the connection without an answer."""
+    db = tmp_path / "headers.sqlite3"
+    with sandbox_server(db, "--customers", "5") as base, httpx2.Client(headers=HEADERS, timeout=10) as client:
+        for sort in ("%2Bemail%00", "%00", "%2Ba%0D%0ASet-Cookie:%20x=1"):
+            response = _checked(client, "GET", f"{base}/customer/customers?_sort={sort}")
+            assert response.status_code == 400
+            assert "set-cookie" not in response.headers
+            assert response.json()["error"]["user_message"].startswith("Invalid _sort")

@@ -51,6 +51,20 @@ DOCUMENTED_EXPANSIONS = (
     "tags",
     "tax_codes",
 )
+# Expanded, an array is always in the answer ([] when the customer has none); an object only with data.
+ARRAY_EXPANSIONS = frozenset(
+    {
+        "attachments",
+        "billing",
+        "cards",
+        "cc_emails",
+        "pricing_tiers",
+        "properties",
+        "shipping",
+        "software_entitlements",
+        "tags",
+    }
+)
 SERVER_SCALARS = ("customer_profile_oid", "merchant_id", "last_modified_by")
 
 # filter -> (customer field, default rule); address filters: suffix -> (address field, default rule)
@@ -298,7 +312,13 @@ def live_properties(c: Seeded, now: datetime = TEST_NOW) -> list[dict[str, Any]]
     ]
 
 
+def in_answer(c: Seeded, value: str) -> bool:
+    """Whether a customer expanded with ``value`` carries the key ``value``."""
+    return value in ARRAY_EXPANSIONS or has_expansion(c, value)
+
+
 def has_expansion(c: Seeded, value: str) -> bool:
+    """Whether the customer has data for the expansion ``value``."""
     if value == "properties":
         return bool(live_properties(c))
     if value == "loyalty":

@@ -3,8 +3,23 @@
 Envelopes, status codes, headers and error bodies follow the official OpenAPI subset: most
 answers are wrapped in ``{success, error, warning, metadata, <payload>}``; editor values,
 wishlist insert/update, email-list changes and DataTables are bare; delete and merge answer 204.
-Null fields are left out (the spec's fields are not nullable). Errors carry an ErrorResponse
-body and a ``UC-REST-ERROR`` header.
+Errors carry an ErrorResponse body and a ``UC-REST-ERROR`` header.
+
+Which envelope keys a success carries (decided from the spec and the official SDKs; UltraCart does
+not document it): ``success`` and ``metadata`` always, the payload key always (an empty list is
+``[]``), and neither ``error`` nor ``warning``. Nothing in the spec is nullable, and the Python SDK
+(``ultracart-rest-sdk`` 4.1.208) refuses ``"error": null`` on every call (``ApiTypeError``), so a
+real success does not carry nulls; an ``error`` object on success would make UltraCart's own PHP
+samples, which test ``getError() != null``, stop at every call, and the error docs say the object
+is present "when errors occur". What is left is omission, which is also what the SDK's
+``[optional]`` fields allow. Consequence: the Python samples' ``if api_response.error is not None:``
+raises ``ApiAttributeError`` on any success, here as against UltraCart; a Python client tests
+``api_response.get("error")`` instead. ``metadata.payload_name`` is left out too: the spec gives no
+value for it and no sample reads it (a guessed value would be an answer UltraCart may not give).
+Null fields are left out everywhere (the spec's fields are not nullable).
+
+Request text is never copied into a response header: ``UC-REST-ERROR`` holds the error message,
+and no message repeats what the client sent.
 """
 
 from __future__ import annotations
@@ -40,9 +55,14 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
     )
 
 
+def header_text(message: str) -> str:
+    """``message`` as a header value: printable ASCII on one line. Messages never carry request text;
+    this keeps a header valid even if one did (a NUL or a line break would drop the connection)."""
+    return " ".join("".join(c if " " <= c <= "~" else " " for c in message).split())
+
+
 def error_response(status: int, message: str, developer_message: str | None = None) -> Response:
-    # Header values must be latin-1 and single-line.
-    header = " ".join(message.split()).encode("latin-1", "replace").decode("latin-1")
+    header = header_text(message)
     body = {
         "success": False,
         "error": {
@@ -80,18 +100,32 @@ def oid_param(request: Request, name: str = "customer_profile_oid") -> int:
     return value
 
 
-async def json_body(request: Request, schema_name: str) -> dict[str, Any]:
+def is_json(request: Request) -> bool:
+    """The body is declared JSON. The spec's request bodies are all ``application/json`` (some with
+    ``charset=UTF-8``); a body sent as text/plain, a form or nothing is refused, not guessed at. UltraCart's
+    Java stack refuses another media type too (JAX-RS answers 415, which the spec does not declare; the
+    sandbox answers the declared 400 for bad input — assumed)."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json"
+
+
+async def json_body(request: Request, schema_name: str, *, stored: bool = False) -> dict[str, Any]:
+    """The request's JSON object, validated against ``schema_name`` (``stored``: a body the sandbox keeps,
+    its date-times normalised)."""
     raw = await request.body()
     if not raw.strip():
         raise bad_request(f"A JSON request body ({schema_name}) is required.")
+    if not is_json(request):
+        raise bad_request(f"Invalid Content-Type: send the {schema_name} body as application/json.")
     try:
-        # NaN/Infinity are not JSON (stored, they would make every later answer invalid JSON);
-        # lone surrogates ("\ud800") are not text; nesting past the recursion limit is no body.
+        # NaN/Infinity are not JSON, nor is a number too large for a double (Python reads 1e400 as
+        # infinity): stored, they would make every later answer invalid JSON. Lone surrogates
+        # ("\ud800") are not text; nesting past the recursion limit is no body.
         body = json.loads(raw, parse_constant=_not_json)
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except (ValueError, UnicodeError, RecursionError):
         raise bad_request("The request body is not valid JSON.") from None
-    return validate_body(schema_name, body)
+    return validate_body(schema_name, body, store_dates=stored)
 
 
 def _not_json(constant: str) -> Any:
@@ -154,7 +188,7 @@ def _page(store: SandboxStore, filters: Any, request: Request) -> Response:
 
 
 async def insert_customer(request: Request, store: SandboxStore) -> Response:
-    body = await json_body(request, "Customer")
+    body = await json_body(request, "Customer", stored=True)
     return envelope("customer", store.insert_customer(body, request.query_params.get("_expand")))
 
 
@@ -173,6 +207,8 @@ async def get_customers_for_data_tables(request: Request, store: SandboxStore) -
             form = await request.form()
             fields = {key: form.get(key) for key in form}
             fields["search"] = {"value": form.get("search[value]", "")}
+        elif not is_json(request):
+            raise bad_request("Invalid Content-Type: send the DataTables paging form as a form or as application/json.")
         else:
             try:
                 parsed = json.loads(raw)
@@ -222,7 +258,7 @@ async def get_customer(request: Request, store: SandboxStore) -> Response:
 
 async def update_customer(request: Request, store: SandboxStore) -> Response:
     oid = oid_param(request)
-    body = await json_body(request, "Customer")
+    body = await json_body(request, "Customer", stored=True)
     return envelope("customer", store.update_customer(oid, body, request.query_params.get("_expand")))
 
 
@@ -312,7 +348,8 @@ WISH_ITEM = CUSTOMER + "/wishlist/{customer_wishlist_item_oid}"
 OPERATIONS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/customer/customers", get_customers),
     ("POST", "/customer/customers", insert_customer),
-    ("GET", "/customer/customers/by_email/{email}", get_customer_by_email),
+    # An email may hold "/" (sent as %2F, which arrives decoded): the rest of the path is the email.
+    ("GET", "/customer/customers/by_email/{email:path}", get_customer_by_email),
     ("POST", "/customer/customers/dataTables", get_customers_for_data_tables),
     ("POST", "/customer/customers/email_verify/get_token", get_email_verification_token),
     ("POST", "/customer/customers/email_verify/validate_token", validate_email_verification_token),

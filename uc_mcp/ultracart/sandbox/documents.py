@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .clock import epoch, parse_dts
+from .clock import epoch, parse_dts, stored_dts
 from .errors import bad_request
 from .filters import digits, fold
 
@@ -35,8 +35,31 @@ EXPANSIONS = (
     "tags",
     "tax_codes",
 )
+# The expansions that are arrays. Expanded, one is always in the answer, ``[]`` when empty: the service
+# builds the collection it was asked for (assumed, as for a Java list serialised without nulls); an
+# array left out would read as "not expanded" and makes the SDK raise on ``customer.billing``.
+ARRAY_EXPANSIONS = frozenset(
+    {
+        "attachments",
+        "billing",
+        "cards",
+        "cc_emails",
+        "pricing_tiers",
+        "properties",
+        "shipping",
+        "software_entitlements",
+        "tags",
+    }
+)
 # Object-typed fields that are never part of a limited customer and that the sandbox never fills.
 NEVER_RENDERED = ("activity", "edi", "orders", "quotes", "password")
+# Computed by UltraCart from orders, quotes and reviews, and ignored on write as the oids and dates it
+# assigns are (the notes mark them "computed"). Their types are still checked (validation.py).
+COMPUTED = ("orders_summary", "quotes_summary", "reviewer")
+# CustomerLoyalty: points come from the loyalty ledger (adjusted by an operation outside this subset),
+# the certificate fields from the store-credit ledger, the tier's expiration from the tier ("read only").
+# A client sets the tier alone; loyalty_tier_oid 0 removes it (the spec: "set to zero to remove the tier").
+LOYALTY_WRITABLE = ("loyalty_tier_oid", "loyalty_tier_name")
 
 # Array field -> (the oid field each element gets, whether elements carry customer_profile_oid)
 SUB_OBJECT_OIDS: dict[str, tuple[str, bool]] = {
@@ -49,10 +72,15 @@ SUB_OBJECT_OIDS: dict[str, tuple[str, bool]] = {
     "software_entitlements": ("customer_software_entitlement_oid", False),
 }
 SERVER_ASSIGNED = ("customer_profile_oid", "merchant_id", "last_modified_by", "last_modified_dts", "signup_dts")
-DERIVED_ADDRESS_FIELDS = ("day_phone_e164", "evening_phone_e164", "last_used_dts")
+DERIVED_ADDRESS_FIELDS = ("day_phone_e164", "evening_phone_e164")
+# Kept by the server on an element it already has (sent back or not), never taken from the client.
+SERVER_MAINTAINED = {"billing": ("last_used_dts",), "shipping": ("last_used_dts",), "cards": ("last_used_dts",)}
 # Country calling codes for E.164 derivation (the countries the demo store ships to; others: none).
 CALLING_CODES = {"US": "1", "CA": "1", "GB": "44", "DE": "49", "FR": "33", "AU": "61", "JP": "81", "MX": "52"}
-EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Customer.email is a plain string in the spec, and UltraCart's own sample runner creates customers with
+# addresses such as "sample_ABCDEFGH.test.com" (no "@"): the service does not check an address's shape.
+# The sandbox refuses only what cannot serve as the lookup key: empty, or holding whitespace.
+EMAIL_SHAPE = re.compile(r"^\S+$")
 MAX_EMAIL = 100  # Customer.email has no maxLength in the spec; CustomerEmail.email has 100 (assumed same)
 
 
@@ -80,7 +108,7 @@ def e164(phone: str | None, country_code: str | None) -> str | None:
 
 def check_email(email: object, field: str = "email") -> str:
     if not isinstance(email, str) or not EMAIL_SHAPE.match(email.strip()):
-        raise bad_request(f"Invalid {field}: expected an email address like name@example.com.")
+        raise bad_request(f"Invalid {field}: expected an email address like name@example.com, without spaces.")
     if len(email.strip()) > MAX_EMAIL:
         raise bad_request(f"Invalid {field}: expected at most {MAX_EMAIL} characters.")
     return email.strip()
@@ -105,13 +133,14 @@ def _prepare_array(
             item[oid_field] = item[oid_field] if item.get(oid_field) in known else next_oid()
         if carries_customer:
             item["customer_profile_oid"] = oid
+        previous = next((o for o in old if oid_field and o.get(oid_field) == item[oid_field]), {})
+        for maintained in SERVER_MAINTAINED.get(name, ()):
+            item.pop(maintained, None)
+            if previous.get(maintained):
+                item[maintained] = previous[maintained]
         if name in ("billing", "shipping"):
             for derived in DERIVED_ADDRESS_FIELDS:
                 item.pop(derived, None)
-            # A kept address keeps its server-maintained last_used_dts (sent back or not).
-            previous = next((o for o in old if o.get(oid_field) == item[oid_field]), {})
-            if previous.get("last_used_dts"):
-                item["last_used_dts"] = previous["last_used_dts"]
             for phone in ("day_phone", "evening_phone"):
                 number = e164(item.get(phone), item.get("country_code"))
                 if number:
@@ -131,8 +160,11 @@ def _prepare_array(
     return prepared
 
 
-def apply_body(doc: dict[str, Any], body: dict[str, Any], oid: int, next_oid: Callable[[], int]) -> dict[str, Any]:
-    """Apply a client's Customer body to a stored document (insert: ``doc`` is empty).
+def apply_body(
+    doc: dict[str, Any], body: dict[str, Any], oid: int, next_oid: Callable[[], int], now: str
+) -> dict[str, Any]:
+    """Apply a client's Customer body (validated, date-times normalised) to a stored document
+    (insert: ``doc`` is empty); ``now`` is the moment of the write, rendered.
 
     Update semantics (assumed; the spec is silent): a field present in the body replaces the
     stored value, an array replaces the whole collection, an absent or null field is unchanged.
@@ -140,7 +172,7 @@ def apply_body(doc: dict[str, Any], body: dict[str, Any], oid: int, next_oid: Ca
     """
     result = dict(doc)
     for key, value in body.items():
-        if value is None or key in SERVER_ASSIGNED or key in NEVER_RENDERED:
+        if value is None or key in SERVER_ASSIGNED or key in NEVER_RENDERED or key in COMPUTED:
             continue
         if key in SUB_OBJECT_OIDS or key in ("tags", "pricing_tiers"):
             if key in ("tags", "pricing_tiers"):
@@ -151,18 +183,22 @@ def apply_body(doc: dict[str, Any], body: dict[str, Any], oid: int, next_oid: Ca
                 del result[key]
             continue
         if key == "loyalty":
-            # The certificate fields are computed from the ledger; points and tier are the merchant's.
-            loyalty = {
-                k: v
-                for k, v in value.items()
-                if v is not None
-                and not k.startswith("internal_gift_certificate")
-                and k != "loyalty_tier_expiration_dts"
-            }
-            result[key] = {**(doc.get("loyalty") or {}), **loyalty}
+            loyalty = _loyalty(doc.get("loyalty") or {}, value)
+            if loyalty:
+                result[key] = loyalty
+            else:
+                result.pop(key, None)
+            continue
+        if key == "privacy":
+            privacy = _privacy(doc.get("privacy") or {}, value, now)
+            if privacy:
+                result[key] = privacy
             continue
         if key == "email":
             result[key] = check_email(value)
+            continue
+        if key == "birth_date":
+            result[key] = _birth_date(value)
             continue
         result[key] = value
     if "tags" in result:
@@ -175,6 +211,43 @@ def apply_body(doc: dict[str, Any], body: dict[str, Any], oid: int, next_oid: Ca
                 unique.append({"tag_value": tag["tag_value"]})
         result["tags"] = unique
     return result
+
+
+def _loyalty(stored: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    loyalty = dict(stored)
+    tier = {key: sent[key] for key in LOYALTY_WRITABLE if sent.get(key) is not None}
+    if tier.get("loyalty_tier_oid") == 0:
+        for key in (*LOYALTY_WRITABLE, "loyalty_tier_expiration_dts"):
+            loyalty.pop(key, None)
+    else:
+        loyalty.update(tier)
+    return loyalty
+
+
+def _privacy(stored: dict[str, Any], sent: dict[str, Any], now: str) -> dict[str, Any]:
+    """The consent flags sent replace the stored ones; ``last_update_dts`` is the server's: the moment
+    they last changed (assumed: UltraCart stamps a consent change, the client does not date it)."""
+    privacy = {key: value for key, value in sent.items() if key != "last_update_dts"}
+    flags = {key: value for key, value in stored.items() if key != "last_update_dts"}
+    if not privacy:
+        return dict(stored)  # nothing but the server's own date: nothing to change
+    if privacy != flags or not stored.get("last_update_dts"):
+        privacy["last_update_dts"] = now
+    else:
+        privacy["last_update_dts"] = stored["last_update_dts"]
+    return privacy
+
+
+def _birth_date(value: Any) -> str:
+    """Customer.birth_date ("Customer birthday") has no format in the spec; UltraCart keeps a date, so a
+    value that is no date is refused and a date is rendered as UltraCart renders its date-times (the
+    demo data does the same; assumed)."""
+    try:
+        return stored_dts(str(value))
+    except ValueError:
+        raise bad_request(
+            "Invalid birth_date: expected an ISO-8601 date such as 1986-07-09 (or a date-time), years 1900 to 9998."
+        ) from None
 
 
 def render(
@@ -190,15 +263,11 @@ def render(
         out[key] = value
     if "properties" in out:
         # Properties are removed by UltraCart after their expiration_dts.
-        live = [
+        out["properties"] = [
             p
             for p in out["properties"]
             if not p.get("expiration_dts") or epoch(parse_dts(p["expiration_dts"])) > now_epoch
         ]
-        if live:
-            out["properties"] = live
-        else:
-            del out["properties"]
     if "cards" in out:
         out["cards"] = [
             {k: v for k, v in card.items() if k != "card_number_token"}
@@ -207,4 +276,6 @@ def render(
         ]
     if "loyalty" in expand and loyalty_extras:
         out["loyalty"] = {**(out.get("loyalty") or {}), **loyalty_extras}
+    for name in ARRAY_EXPANSIONS & expand:
+        out.setdefault(name, [])
     return out

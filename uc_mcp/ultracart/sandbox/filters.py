@@ -249,8 +249,10 @@ def order_clause(sort: str | None) -> str:
         direction, field = ("DESC", raw[1:]) if raw[0] == "-" else ("ASC", raw[1:] if raw[0] == "+" else raw)
         column = SORT_COLUMNS.get(field.strip())
         if column is None:
+            # The field is not repeated: an error message is also the UC-REST-ERROR header, and request
+            # text (a NUL, a line break) has no place in a header.
             raise bad_request(
-                f"Invalid _sort: unknown field '{field.strip()[:40]}'. Sortable: {', '.join(SORT_COLUMNS)}."
+                f"Invalid _sort: term {len(terms) + 1} names no sortable field. Sortable: {', '.join(SORT_COLUMNS)}."
             )
         terms.append(f"{column} {direction}")
     terms.append("c.oid ASC")

@@ -11,6 +11,10 @@ documented; the sandbox assumes the natural reading of the field descriptions:
   within 30 days, ``total`` = lifetime credited amount;
 - ``past_ledgers`` are the movements up to now, ``future_ledgers`` the scheduled vesting and
   expiring events (an expiry shows the amount it would remove if nothing more is used).
+
+``gift_certificate_ledger_oid`` is "a primary key for this object", so an expiry, a ledger entry of its
+own, cannot carry the id of the credit it expires. The store keeps one row per movement; an expiry's
+id is derived from its credit's (``expiry_ledger_oid``), above every id the ledger sequence hands out.
 """
 
 from __future__ import annotations
@@ -19,6 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 EXPIRING_WINDOW = 30 * 86400
+# Ledger oids come from a sequence starting at 900001 (schema.SEQUENCES); an expiry's id is its credit's
+# plus this offset, so the two never meet before a billion ledger movements, and both stay int32.
+EXPIRY_OID_OFFSET = 1_000_000_000
+
+
+def expiry_ledger_oid(credit_ledger_oid: int) -> int:
+    """The id of the "Expiring" entry of the credit ``credit_ledger_oid``."""
+    return credit_ledger_oid + EXPIRY_OID_OFFSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +101,11 @@ def compute(movements: list[Movement], now: int, render: Any, certificate_oid: i
             "action": event.action,
             "amount": amount / 100,
             "entry_dts": render(event.moment),
-            "gift_certificate_ledger_oid": event.movement.ledger_oid,
+            "gift_certificate_ledger_oid": (
+                expiry_ledger_oid(event.movement.ledger_oid)
+                if event.action == "Expiring"
+                else event.movement.ledger_oid
+            ),
         }
         if certificate_oid is not None:
             row["gift_certificate_oid"] = certificate_oid

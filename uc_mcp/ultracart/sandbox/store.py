@@ -59,17 +59,50 @@ def password_matches(stored: str, password: str) -> bool:
     return secrets.compare_digest(digest, hashlib.sha256((salt + password).encode()).hexdigest())
 
 
+MAX_AMOUNT = Decimal("10000000")  # an amount must be below it (assumed: the spec states no bound)
+
+
 def money(value: Any, field: str) -> int:
-    """A JSON number as cents; more than two decimal places is a bad request."""
+    """A JSON number as cents; more than two decimal places is a bad request.
+
+    The size is checked before the cents: quantizing 1e26 to cents needs more digits than the
+    decimal context holds (``InvalidOperation``), so every amount too large is one 400.
+    """
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise bad_request(f"Invalid {field}: expected a number.") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
-        raise bad_request(f"Invalid {field}: expected an amount with at most two decimal places.")
-    if abs(amount) >= Decimal("10000000"):
+    if not amount.is_finite():
+        raise bad_request(f"Invalid {field}: expected a number.")
+    if abs(amount) >= MAX_AMOUNT:
         raise bad_request(f"Invalid {field}: expected an amount below 10,000,000.")
+    if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        raise bad_request(f"Invalid {field}: expected an amount with at most two decimal places.")
     return int(amount * 100)
+
+
+# CustomerStoreCreditLedgerEntry.description has maxLength 50, the only limit the spec puts on a ledger
+# description. The store-credit request states none, and UltraCart's own sample sends 62 characters, so
+# the request is not refused: the ledger keeps the first 50 characters (assumed: what a 50-character
+# column does). Cashback states "50 characters max" in its description and is refused past it (see
+# validation.py), so it is never cut.
+LEDGER_DESCRIPTION_MAX = 50
+
+
+# CustomerWishListItem.priority: "3 being low priority and 5 is high priority" — all the spec says. The
+# sandbox takes the 1-to-5 scale this describes (5 on top; 3 only "low", so there is room below it) and
+# refuses anything off it, where a value means nothing (assumed: UltraCart documents no range).
+PRIORITIES = range(1, 6)
+
+
+def _check_priority(body: dict[str, Any]) -> None:
+    priority = body.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        raise bad_request("Invalid priority: expected 1 to 5 (UltraCart: 3 being low priority and 5 high).")
+
+
+def _ledger_description(description: str | None) -> str | None:
+    return None if description is None else description[:LEDGER_DESCRIPTION_MAX]
 
 
 class SandboxStore:
@@ -291,7 +324,7 @@ class SandboxStore:
         password = body.get("password")
         with self._write() as conn:
             oid = self._next(conn, "customer")
-            doc = apply_body({}, body, oid, lambda: self._next(conn, "sub"))
+            doc = apply_body({}, body, oid, lambda: self._next(conn, "sub"), format_dts(self.clock.now()))
             if self._email_taken(conn, doc["email"], None):
                 raise bad_request("Invalid email: another customer already uses this email address.")
             self._check_pricing_tiers(doc)
@@ -301,7 +334,7 @@ class SandboxStore:
     def update_customer(self, oid: int, body: dict[str, Any], expand: str | None) -> dict[str, Any]:
         with self._write() as conn:
             old = self._doc(oid)
-            doc = apply_body(old, body, oid, lambda: self._next(conn, "sub"))
+            doc = apply_body(old, body, oid, lambda: self._next(conn, "sub"), format_dts(self.clock.now()))
             if self._email_taken(conn, doc["email"], oid):
                 raise bad_request("Invalid email: another customer already uses this email address.")
             self._check_pricing_tiers(doc)
@@ -466,9 +499,7 @@ class SandboxStore:
         expiration = self._days(body, "expiration_days")
         if expiration and expiration <= vesting:
             raise bad_request("Invalid expiration_days: expected more days than vesting_days.")
-        description = body.get("description")
-        if description is not None and len(description) > 50:
-            raise bad_request("Invalid description: expected at most 50 characters.")
+        description = _ledger_description(body.get("description"))
         certificate = self._certificate(conn, oid, create=True)
         assert certificate is not None
         ledger_oid = self._next(conn, "ledger")
@@ -499,7 +530,15 @@ class SandboxStore:
 
     def adjust_cashback(self, oid: int, body: dict[str, Any]) -> tuple[float, float]:
         """Adjust the internal gift certificate (the same one store credit lives on — assumed),
-        creating it when missing. A negative adjustment may not take the balance below zero."""
+        creating it when missing. A negative adjustment may not take the balance below zero.
+
+        Returns (adjustment, balance). The spec's ``balance_amount`` is "the balance amount after the
+        adjustment was made" and does not say which balance; the sandbox reports the usable one, the
+        figure that is ``available`` in the store credit and ``internal_gift_certificate_balance`` in
+        loyalty, and the one a debit may not exceed. Credit still vesting is not in it — an adjustment
+        with ``vesting_days`` included, so adding 59 that vests in 45 days leaves ``balance_amount``
+        where it was (assumed; ``get_customer_store_credit`` shows it under ``vesting``).
+        """
         if body.get("adjustment_amount") is None:
             raise bad_request("Invalid adjustment_amount: expected a non-zero amount.")
         cents = money(body["adjustment_amount"], "adjustment_amount")
@@ -566,6 +605,7 @@ class SandboxStore:
     def insert_wishlist_item(self, oid: int, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("merchant_item_oid") is None:
             raise bad_request("Invalid merchant_item_oid: expected the item's oid.")
+        _check_priority(body)
         with self._write() as conn:
             self._doc(oid)
             position = body.get("position")
@@ -591,6 +631,7 @@ class SandboxStore:
         return self.get_wishlist_item(oid, item_oid)
 
     def update_wishlist_item(self, oid: int, item_oid: int, body: dict[str, Any]) -> dict[str, Any]:
+        _check_priority(body)
         with self._write() as conn:
             self.get_wishlist_item(oid, item_oid)
             for field in ("merchant_item_oid", "comments", "position", "priority"):
