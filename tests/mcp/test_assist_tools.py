@@ -57,6 +57,8 @@ JANE, JANE_DUP, JOHN, JON, JOSE = 100001, 100002, 100003, 100004, 100006
 JANE_EMAIL = "jane@example.com"
 BIG_STORE = 1000
 EXPANSION = "billing,shipping,tags,pricing_tiers"
+QUERY_PATH = "/customer/customers/query"
+BILLING_STATE_MEANING = "billing_state: any billing address matches, not only the default"
 Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
@@ -102,7 +104,8 @@ class Harness:
         assert structured["sandbox"] is True
         limit = OVERVIEW_MAX_CALLS if name == OVERVIEW else arguments.get("max_calls", DEFAULT_MAX_CALLS)
         assert structured["api_calls"] == len(self.requests) <= limit, self.requests
-        assert {request.method for request in self.requests} <= {"GET"}  # read-only tools only read
+        # Read-only tools only read: GETs, and the query endpoint (a POST under the customer_read scope).
+        assert all(request.method == "GET" or request.path.endswith(QUERY_PATH) for request in self.requests)
         return structured
 
     async def fail(self, name: str, arguments: dict[str, Any]) -> str:
@@ -217,11 +220,13 @@ def in_billing_state(customer: Mapping[str, Any], state: str) -> bool:
 
 
 def breakdown(customers: Iterable[Mapping[str, Any]], dimension: str) -> Counter[str]:
+    """The counts by dimension; by state (country): once under every distinct state (country) of the customer's
+    billing addresses, the billing_state (billing_country_code) filter's meaning."""
     counter: Counter[str] = Counter()
     for c in customers:
         if dimension in ("state", "country"):
-            value = primary(c).get("state_region" if dimension == "state" else "country_code")
-            counter[value or "(none)"] += 1
+            key = "state_region" if dimension == "state" else "country_code"
+            counter.update({a[key] for a in addresses(c, ("billing",)) if a.get(key)} or {"(none)"})
         elif dimension == "signup_year":
             counter[c["signup_dts"][:4]] += 1
         else:
@@ -417,10 +422,10 @@ async def test_find_narrowed_by_billing_state(h: Harness) -> None:
     truth = {
         oid
         for oid, c in everyone(h).items()
-        if primary(c).get("state_region") == "OR"
-        and any((a.get("last_name") or "").casefold() == "smith" for a in addresses(c))
+        if in_billing_state(c, "OR") and any((a.get("last_name") or "").casefold() == "smith" for a in addresses(c))
     }
     assert {row["customer_profile_oid"] for row in rows(result)} == truth == {JON}
+    assert result["how"][0] == BILLING_STATE_MEANING
     assert all("billing_state=OR" in request.query for request in h.requests)
 
 
@@ -524,11 +529,12 @@ async def test_count_in_texas(h: Harness) -> None:
     if h.strict:  # no total_records for a filter: the matching customers were read and counted
         assert result["api_calls"] == 2
         assert result["how"] == [
-            f"total: counted by reading all {truth} matching customers (1 call; the API gave no total)"
+            BILLING_STATE_MEANING,
+            f"total: counted by reading all {truth} matching customers (1 call; the API gave no total)",
         ]
     else:
         assert result["api_calls"] == 1
-        assert result["how"] == ["total: the API's total_records for the filter (1 call)"]
+        assert result["how"] == [BILLING_STATE_MEANING, "total: the API's total_records for the filter (1 call)"]
     assert all("billing_state=TX" in request.query for request in h.requests)
 
 
@@ -547,7 +553,11 @@ async def test_count_by_state_and_signup_year(h: Harness) -> None:
     assert_breakdown(result["by"]["state"], breakdown(customers, "state"))
     assert result["by"]["signup_year"] == sorted([year, n] for year, n in breakdown(customers, "signup_year").items())
     assert result["api_calls"] == 1  # one page of every customer, for the total and both dimensions
-    assert result["how"][-1] == f"by state, signup_year: counted from all {CUSTOMERS} matching customers (1 call)"
+    assert result["how"][-2:] == [
+        f"by state, signup_year: counted from all {CUSTOMERS} matching customers (1 call)",
+        "by state: each customer under every distinct state of its billing addresses, as billing_state matches "
+        "(the counts may add up to more than total)",
+    ]
 
 
 async def test_count_by_country_within_a_filter(h: Harness) -> None:
@@ -633,7 +643,8 @@ async def test_count_partial_on_a_bigger_store(server_factory: ServerFactory, bi
 
             result = await h.call(COUNT, {"by": ["state"], "max_calls": 3})
             assert result["total"] == BIG_STORE and result["complete"] is False  # the total from the first page
-            assert sum(n for _, n in result["by"]["state"]) == 600  # three pages of 200 seen
+            first_pages = [customers[oid] for oid in sorted(customers)[:600]]  # three pages of 200, in oid order
+            assert_breakdown(result["by"]["state"], breakdown(first_pages, "state"))
             assert "higher max_calls" in result["notice"]
 
             result = await h.call(COUNT, {"by": ["state"], "max_calls": 5})  # 5 pages of 200: the whole store

@@ -248,7 +248,9 @@ async def test_strict_profile_walks_without_a_total_until_the_api_says_no_more(
     progress = Progress()
     async with Client(server) as client:
         result = await export(client, {"billing_country_code": "US"}, progress)
-        nothing = await export(client, {"billing_country_code": "us"})  # strict: exact and case-sensitive
+        # Strict: exact and case-sensitive, so nobody lives in "denver"; a code typed "us" is sent as "US".
+        nothing = await export(client, {"billing_city": "denver"})
+        typed = await export(client, {"billing_country_code": "us"})
     expected = truth(server, {"billing_country_code": "US"})
     assert len(expected) > 600  # several pages
     assert result["rows"] == len(expected) and result["complete"] is True
@@ -262,6 +264,7 @@ async def test_strict_profile_walks_without_a_total_until_the_api_says_no_more(
 
     assert nothing["rows"] == 0 and nothing["complete"] is True
     assert "No customer matches" in nothing["notice"]
+    assert csv_rows(Path(typed["path"])) == rows
     assert csv_rows(Path(nothing["path"])) == [list(COMPACT_CUSTOMER_FIELDS)]
 
 

@@ -177,7 +177,8 @@ async def test_within_a_filter(h: Harness, by: str) -> None:
     assert result["complete"] is True and result["api_calls"] == 1
     if h.strict and by == "signup_date":  # no total_records with a filter, and the API compared them itself
         assert "total" not in result and "examined" not in result
-        assert result["how"][0].endswith("over all matching customers: 1 call")
+        assert result["how"][0] == "billing_state: any billing address matches, not only the default"
+        assert result["how"][1].endswith("over all matching customers: 1 call")
     else:  # given by the API, or counted by reading them all
         assert result["total"] == len(texans)
 
@@ -186,6 +187,37 @@ async def test_a_filter_nobody_matches_is_an_empty_complete_ranking(h: Harness) 
     result = await h.call(RANK, {"by": "loyalty_points", "email": "nobody-at-all@nowhere.example"})
     assert (result["items"], result["returned"], result["complete"]) == ([], 0, True)
     assert result["total"] == 0
+
+
+@pytest.mark.parametrize("by", ["signup_date", "order_total"])
+async def test_within_tags_the_query_endpoint_ranks(h: Harness, by: str) -> None:
+    """Tags filter only on the query endpoint: a ranking within a tag is one call there, sorted or read."""
+    vips = {oid for oid, customer in everyone(h).items() if "vip" in {t["tag_value"] for t in customer["tags"]}}
+    assert 3 < len(vips) < CUSTOMERS
+    result = await h.call(RANK, {"by": by, "any_tags": ["vip"], "limit": 3})
+    assert_ranking(result, by, truth(h, by, vips), "desc", 3)
+    assert [request.path.rsplit("/", 1)[-1] for request in h.requests] == ["query"]
+    assert result["how"][0].startswith("any_tags: sent to POST /customer/customers/query")
+
+
+async def test_signup_date_within_a_filter_checked_here_reads_sorted_pages_and_resumes(h: Harness) -> None:
+    """has_store_credit is no API filter: the API's sorted pages are read until limit + 1 customers pass, and
+    offset (refused otherwise for signup_date) resumes in the API's sorted list."""
+    holders = {oid for oid, credit in truth(h, "store_credit").items() if credit > 0}
+    result = await h.call(RANK, {"by": "signup_date", "has_store_credit": True, "limit": 3})
+    assert_ranking(result, "signup_date", truth(h, "signup_date", holders), "desc", 3)
+    query = query_of(h)
+    assert query["_sort"] == ["-signup_dts,+customer_profile_oid"] and query["_limit"] == ["200"]
+    assert "loyalty" in query["_expand"][0].split(",")
+    assert result["how"][0].startswith("has_store_credit=true: checked here")
+    assert result["complete"] is True
+
+    signups = truth(h, "signup_date")
+    newest_first = sorted(signups, key=lambda oid: (signups[oid], -oid), reverse=True)
+    later = {oid for oid in newest_first[10:] if oid in holders}
+    rest = await h.call(RANK, {"by": "signup_date", "has_store_credit": True, "limit": 3, "offset": 10})
+    assert_ranking(rest, "signup_date", truth(h, "signup_date", later), "desc", 3)
+    assert query_of(h)["_offset"] == ["10"]
 
 
 # -- ties ------------------------------------------------------------------------------------------------------

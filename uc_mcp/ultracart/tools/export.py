@@ -8,7 +8,9 @@ a three-row sample.
 
 Assumptions about the real API (``reference/`` beside DESIGN.md), each one handled here:
 
-- Filters match exactly at best; the tool sends them as given and never filters again itself.
+- Filters (``customer_filters.py``): the API's are sent to it (tags to its query endpoint) and never
+  checked again here; ``has_store_credit``, which the API does not have, is checked here on every
+  customer read, so the file then holds fewer rows than the API listed, and ``how`` says so.
 - ``total_records`` may be null (the sandbox's ``strict`` profile leaves it out whenever a filter
   is set): the walk ends when the API says ``more: false`` (``core/paging.py``), never on a count.
 - About 1,000 requests an hour, one at a time: pages are read one after another, and ``max_calls``
@@ -43,7 +45,7 @@ from typing import Annotated, Any, Final, Literal, Protocol, TypeVar, Union, get
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
-from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from ...core.budget import estimate_tokens, project, prune, trim
 from ...core.errors import ProviderError
@@ -52,8 +54,9 @@ from ...core.redact import SECRET_KEYS, Redactor
 from ...core.toolspec import ToolContext, ToolSpec
 from .. import models as m
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
-from .common import VIEW_EXPANSION, Result, StrictInput, mark
-from .customers import EXPANDABLE, FILTER_FIELDS, SINCE_FIELD, requested_filters
+from .common import VIEW_EXPANSION, Result, mark
+from .customer_filters import OUT_OF_CALLS, CustomerFilterInput, read_line, selection
+from .customers import EXPANDABLE
 
 __all__ = [
     "EXPORT_LIFETIME_SECONDS",
@@ -144,11 +147,7 @@ def _element_type(annotation: Any) -> Any:
     return annotation
 
 
-# The filters of ultracart_get_customers (booleans are never numbers: StrictInput).
-_ExportFilters: Any = create_model("ExportFilters", __base__=StrictInput, **FILTER_FIELDS, since=SINCE_FIELD)
-
-
-class ExportCustomersInput(_ExportFilters):
+class ExportCustomersInput(CustomerFilterInput):  # the filters of ultracart_get_customers
     format: Literal["csv", "jsonl"] = Field("csv", description="csv (one header row) or jsonl (one object a line).")
     # Field paths only: a name that passes the pattern is safe to quote back in an error message.
     fields: list[Annotated[str, Field(max_length=80, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")]] | None = Field(
@@ -578,7 +577,8 @@ class ExportResult(Result):
     rows: int = Field(description="Customers written to the file.")
     complete: bool = Field(description="False when the export stopped early; notice says what is missing.")
     api_calls: int = Field(description=f"API calls made (pages of up to {PAGE_SIZE} customers).")
-    total: int | None = Field(None, description="All matches, when the API reported it.")
+    total: int | None = Field(None, description="All matches, when known.")
+    how: list[str] | None = Field(None, description="What the filters mean and where each was applied.")
     path: str | None = Field(None, description="The file, on the machine running this server (stdio only).")
     resource_uri: str | None = Field(None, description="Over HTTP: read the file as this resource until expires_at.")
     expires_at: str | None = Field(None, description="When resource_uri stops working (UTC).")
@@ -611,16 +611,20 @@ def _calls_for(total: int) -> int:
     return math.ceil((total + 1) / PAGE_SIZE)
 
 
-def _incomplete_notice(stopped: str | None, rows: int, total: int | None, max_calls: int, error: str | None) -> str:
+def _incomplete_notice(
+    stopped: str | None, rows: int, total: int | None, max_calls: int, error: str | None, listed: int | None
+) -> str:
+    """``total``: the matches, when known; ``listed``: the customers the API lists for its filters (more than
+    the matches when a filter is checked here), which is what the calls are spent on."""
     held = f"The file holds the first {rows}" + (f" of {total}" if total is not None else "") + " customers"
     narrow = "narrow the filter (e.g. signup_dts_start/signup_dts_end) and export in parts"
     if error is not None:
         return f"{held}: an API error stopped the export ({error}). Try again later, or {narrow}."
     if stopped == "max_calls":
-        if total is not None and _calls_for(total) > MAX_CALLS:
+        if listed is not None and _calls_for(listed) > MAX_CALLS:
             how = f"more than {MAX_CALLS} calls are needed, so {narrow}"
-        elif total is not None:
-            how = f"call again with max_calls={_calls_for(total)}, or {narrow}"
+        elif listed is not None:
+            how = f"call again with max_calls={_calls_for(listed)}, or {narrow}"
         else:
             how = f"call again with a higher max_calls (up to {MAX_CALLS}), or {narrow}"
         return (
@@ -648,17 +652,14 @@ async def export_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
         refuse_unshared_exports(ctx.settings)
         await purge_expired_exports(ctx.settings)
     layout = Layout.of(request.fields)
-    filters = requested_filters(request)
+    chosen = selection(request)
     api = ctx.api
-    calls = 0
+    calls = read = 0
 
     async def fetch(offset: int, limit: int) -> Page[dict[str, Any]]:
         nonlocal calls
         calls += 1
-        page: Page[dict[str, Any]] = await api.customer_page(
-            offset, limit, since=request.since, expand=list(layout.expand), **filters
-        )
-        return page
+        return await chosen.page(api, offset, limit, expand=list(layout.expand))
 
     started = time.time()
     name = f"customers-{datetime.fromtimestamp(started, UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}.{request.format}"
@@ -672,12 +673,14 @@ async def export_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
         async with aclosing(walker):
             try:
                 async for page in walker:
-                    shaped = shape_rows(page.items, layout, ctx.redactor)
+                    read += len(page.items)
+                    kept = [customer for customer in page.items if chosen.keep(customer)]
+                    shaped = shape_rows(kept, layout, ctx.redactor)
                     file.write(shaped)
                     sample.extend(shaped[: SAMPLE_ROWS - len(sample)])
                     if shaped:  # progress must increase with every notification
                         rows += len(shaped)
-                        await _report(ctx, rows, walker.total)
+                        await _report(ctx, rows, None if chosen.checked_here else walker.total)
             except ProviderError as failure:
                 if rows == 0:
                     raise  # nothing to keep: the tool fails with the API's message
@@ -692,12 +695,24 @@ async def export_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
 
     stopped = "max_calls" if walker.stopped == "max_pages" else walker.stopped
     complete = error is None and stopped == "end"
+    # Checked here, the API's total counts customers that were not written: the matches are known only
+    # once every customer was read.
+    total = (rows if complete else None) if chosen.checked_here else walker.total
+    early = None if complete else OUT_OF_CALLS if stopped == "max_calls" else "the export stopped (see notice)"
+
+    def said(terse: bool) -> list[str] | None:
+        lines = chosen.meaning(terse=terse)
+        if chosen.checked_here:
+            lines.append(read_line(read, walker.pages, rows, stopped=early, listed=walker.total, terse=terse))
+        return lines or None
+
     result: dict[str, Any] = {
         "format": request.format,
         "rows": rows,
         "complete": complete,
         "api_calls": calls,
-        "total": walker.total,
+        "total": total,
+        "how": said(terse=False),
     }
     if ctx.transport == "http":
         # Never a server path over HTTP: a link the same caller can read for a while.
@@ -707,11 +722,13 @@ async def export_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
     else:
         result["path"] = str(path)
     if not complete:
-        result["notice"] = _incomplete_notice(stopped, rows, walker.total, request.max_calls, error)
+        result["notice"] = _incomplete_notice(stopped, rows, total, request.max_calls, error, walker.total)
     elif rows == 0:
         result["notice"] = "No customer matches this filter; the file " + (
             "holds only the header row." if request.format == "csv" else "is empty."
         )
+    if estimate_tokens(result) + 20 > ctx.max_tokens:  # a tight budget: the same facts in fewer words
+        result["how"] = said(terse=True)
     return _fitted(mark(ctx, result), sample, ctx.max_tokens - 20)
 
 
@@ -720,7 +737,8 @@ TOOLS = (
         name="ultracart_export_customers",
         title="Export customers to a file",
         description=(
-            "Write every customer matching the ultracart_get_customers filters to a CSV or JSON Lines file, without "
+            "Write every customer matching the ultracart_get_customers filters (tags, pricing tier, billing/shipping "
+            "place, dates, has_store_credit, ...) to a CSV or JSON Lines file, without "
             "putting the rows in the chat. Returns the file's path (over HTTP: a resource_uri that expires), rows, "
             "complete and a 3-row sample. Columns: the compact table, or fields=[...] (dotted paths like "
             f"billing.city). Reads {PAGE_SIZE} customers per API call and stops at max_calls (default "

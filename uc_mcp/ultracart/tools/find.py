@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field
 
@@ -42,10 +42,11 @@ from .assist import (
     customers_page,
     digits,
     explain,
+    fold,
     is_phone,
-    with_codes_upper,
 )
 from .common import LIST_ID_FIELDS, ListResult, StrictInput, mark
+from .customer_filters import FILTER_FIELDS, selection
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 FIT_NOTICE_ROOM = 50  # tokens: about what fit_list's notice of a cut takes
@@ -59,8 +60,9 @@ class FindCustomersInput(StrictInput):
         max_length=100,
         description="An email or part of one, a name, a company, a phone number or its last digits, or an oid.",
     )
-    billing_state: Annotated[str, Field(max_length=32)] | None = Field(None, description="Only in this state.")
-    billing_country_code: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    # Two of the filters of ultracart_get_customers, with their meaning (any billing address matches).
+    billing_state: str = FILTER_FIELDS["billing_state"][1]
+    billing_country_code: str = FILTER_FIELDS["billing_country_code"][1]
     limit: int = Field(10, ge=1, le=50, description="Most customers to return.")
     max_calls: int = MaxCalls
     scan: bool = Field(True, description="Scan pages when the API's filters find nothing (costs calls).")
@@ -149,12 +151,10 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
     query = request.query.strip()
     kind = interpret(query)
     budget = CallBudget(request.max_calls)
-    narrowing = with_codes_upper(
-        {"billing_state": request.billing_state, "billing_country_code": request.billing_country_code}
-    )
-    narrowing = {key: value for key, value in narrowing.items() if value}
+    chosen = selection(request)
+    narrowing = chosen.api
     candidates = Candidates()
-    how: list[str] = []
+    how: list[str] = chosen.meaning()
     stopped = False  # max_calls ran out
     overflowing: list[str] = []  # filters that matched more customers than the page that was ranked
     try:
@@ -179,14 +179,20 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
         stopped = True
         how.append(f"stopped before {spent}: max_calls={request.max_calls} reached")
     complete = not stopped and not overflowing
-    matched = [{**customer_view(customer), "matched": match.reason} for match, customer in candidates.ranked()]
-    matched = [row for row in matched if _in_scope(row, narrowing)]
+    matched = [
+        {**customer_view(customer), "matched": match.reason}
+        for match, customer in candidates.ranked()
+        if _in_scope(customer, narrowing)
+    ]
     rows = matched[: request.limit]
     extras = {"interpreted_as": kind, "how": how, "api_calls": budget.used, "complete": complete}
     # The table gets what the rest of the result (with its longest notice) leaves of the budget, plus
     # the room of fit_list's own notice of a cut, which ours replaces; the loop below makes sure.
     longest = _notice(stopped, overflowing, 0, len(matched), request)
     reserve = estimate_tokens({**extras, "notice": longest or "", "sandbox": True})
+    if reserve > ctx.max_tokens // 2:  # a tight budget: what the filters mean in fewer words, rows first
+        extras["how"] = chosen.meaning(terse=True) + how[len(chosen.meaning()) :]
+        reserve = estimate_tokens({**extras, "notice": longest or "", "sandbox": True})
     table = fit_list(
         rows,
         total=len(matched),
@@ -252,11 +258,15 @@ async def _scan(
         raise BudgetSpent(f"scanning past customer {scanned}") from None
 
 
-def _in_scope(row: Mapping[str, Any], narrowing: Mapping[str, str]) -> bool:
-    """The direct lookups ignore the state/country filters; apply them to what they found."""
-    state, country = narrowing.get("billing_state"), narrowing.get("billing_country_code")
-    return (not state or str(row.get("state") or "").casefold() == state.casefold()) and (
-        not country or str(row.get("country") or "").casefold() == country.casefold()
+def _in_scope(customer: Mapping[str, Any], narrowing: Mapping[str, str]) -> bool:
+    """The direct lookups ignore the state/country filters; apply them to what they found, with the
+    filters' meaning: any billing address in that state and any in that country (case-insensitive, as
+    codes are; the API's own matching decided the filtered steps)."""
+    billing = [address for address in customer.get("billing") or [] if isinstance(address, Mapping)]
+    return all(
+        any(fold(address.get(key)) == fold(wanted) for address in billing)
+        for name, key in (("billing_state", "state_region"), ("billing_country_code", "country_code"))
+        if (wanted := narrowing.get(name))
     )
 
 

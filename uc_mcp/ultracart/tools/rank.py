@@ -20,6 +20,11 @@ Where each value is read (``MEASURES``), in the fewest calls the API allows:
   (assumed: the API leaves out what a customer never had). A value that is there but not a number
   is skipped and counted in ``how``.
 
+Filters are those of ``ultracart_get_customers`` (``customer_filters.py``). ``has_store_credit``, which
+the API does not have, is checked here on every customer read: the API's total then counts customers
+that are not ranked, so ``total`` is given only once every customer was read, and a sorted ranking
+(signup date) reads sorted pages until N+1 customers pass, within ``max_calls`` like the others.
+
 Ties go to the lower ``customer_profile_oid``, in either order (the sorted page asks the API for the
 same tie-break). When ``max_calls`` runs out the ranking is of the customers read so far, and says
 how many of how many, and how to finish: a higher ``max_calls``, or ``offset=next_offset`` to rank
@@ -38,12 +43,13 @@ from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
 from ...core.budget import fit_list, result_json, text_tokens
+from ...core.filtering import first_matches
 from ...core.paging import Page, walk
 from ...core.toolspec import ToolContext, ToolSpec
 from ..views import customer_view
-from .assist import PAGE, CallBudget, MaxCalls, with_codes_upper
-from .common import LIST_ID_FIELDS, ListResult, StrictInput, mark
-from .customers import FILTER_FIELDS, requested_filters
+from .assist import PAGE, CallBudget, MaxCalls
+from .common import LIST_ID_FIELDS, ListResult, mark
+from .customer_filters import OUT_OF_CALLS, CustomerFilterInput, Selection, read_line, selection
 
 RankBy = Literal["store_credit", "order_total", "order_count", "loyalty_points", "signup_date"]
 Order = Literal["desc", "asc"]
@@ -103,7 +109,7 @@ API_SORTED: Final[Mapping[str, str]] = {"signup_date": "signup_dts"}
 
 RankCustomersInput = create_model(
     "RankCustomersInput",
-    __base__=StrictInput,
+    __base__=CustomerFilterInput,
     by=(
         RankBy,
         Field(
@@ -116,7 +122,6 @@ RankCustomersInput = create_model(
     ),
     order=(Order, Field("desc", description="desc: most or newest first; asc: least or oldest.")),
     limit=(int, Field(5, ge=1, le=50, description="How many customers to rank.")),
-    **FILTER_FIELDS,
     offset=(
         int,
         Field(
@@ -212,7 +217,7 @@ class Ranking:
     ctx: ToolContext
     request: Any
     measure: Measure
-    filters: dict[str, Any]
+    chosen: Selection
     budget: CallBudget
     rows: list[dict[str, Any]] = field(default_factory=list)
     how: list[str] = field(default_factory=list)
@@ -225,45 +230,76 @@ class Ranking:
     def complete(self) -> bool:
         return self.stopped == "end" and self.request.offset == 0  # from offset 0: the whole set
 
+    def _sort(self, sort_field: str) -> list[str]:
+        return [("-" if self.request.order == "desc" else "+") + sort_field, "+customer_profile_oid"]
+
     async def sorted_by_api(self, sort_field: str) -> None:
         """One page sorted by the API: its first ``limit`` customers are the ranking."""
-        request = self.request
-        sort = [("-" if request.order == "desc" else "+") + sort_field, "+customer_profile_oid"]
+        request, sort = self.request, self._sort(sort_field)
         page: Page[dict[str, Any]] = await self.budget.call(
             "sorted page",
-            lambda: self.ctx.api.customer_page(
-                0, request.limit + 1, sort=sort, expand=list(NAME_EXPANSION), **self.filters
-            ),
+            lambda: self.chosen.page(self.ctx.api, 0, request.limit + 1, sort=sort, expand=NAME_EXPANSION),
         )
         # The API compared every matching customer; how many that is, it may not say (then neither do we).
         self.total = self.examined = page.total
-        for customer in page.items:
+        self._take_sorted(page.items, sort_field)
+        of = f"all {page.total}" if page.total is not None else "all"
+        self.how.append(f"sorted by the API (_sort={','.join(sort)}) over {of} matching customers: 1 call")
+
+    async def sorted_and_checked(self, sort_field: str) -> None:
+        """Pages sorted by the API, read until ``limit + 1`` customers pass the checks made here."""
+        request, sort = self.request, self._sort(sort_field)
+        fetch = self.chosen.fetch(self.ctx.api, sort=sort, expand=NAME_EXPANSION)
+
+        async def counted(offset: int, limit: int) -> Page[dict[str, Any]]:
+            page: Page[dict[str, Any]] = await self.budget.call("sorted page", lambda: fetch(offset, limit))
+            return page
+
+        found = await first_matches(
+            counted, self.chosen.keep, want=request.limit + 1, start=request.offset, max_pages=request.max_calls
+        )
+        self._take_sorted(found.items, sort_field)
+        self.examined = len(found.items)
+        if found.stopped == "max_pages":
+            self.stopped, self.next_offset = "max_calls", found.resume_after(len(found.items))
+        elif found.stopped == "stalled":
+            self.stopped = "stalled"
+        elif found.stopped == "end" and request.offset == 0:
+            self.total = len(found.items)  # every matching customer was read
+        self.how.append(f"sorted by the API (_sort={','.join(sort)}), read in that order")
+        early = OUT_OF_CALLS if self.stopped == "max_calls" else None
+        self.how.append(read_line(found.read, found.pages, len(found.items), stopped=early, start=request.offset))
+
+    def _take_sorted(self, customers: list[dict[str, Any]], sort_field: str) -> None:
+        for customer in customers:
             value = customer.get(sort_field)
             if isinstance(value, str) and value:
                 self.rows.append(compact_row(customer, sort_field, value))
-        of = f"all {page.total}" if page.total is not None else "all"
-        self.how.append(f"sorted by the API (_sort={','.join(sort)}) over {of} matching customers: 1 call")
-        if missing := len(page.items) - len(self.rows):
+        if missing := len(customers) - len(self.rows):
             self.how.append(f"{missing} customer(s) without {sort_field} left out")
 
     async def walked(self) -> None:
         """Read the matching customers page by page, keeping only the best ``limit + 1``."""
-        request, measure, api = self.request, self.measure, self.ctx.api
-        expand = sorted({*NAME_EXPANSION, *((measure.expansion,) if measure.expansion else ())})
+        request, measure, api, chosen = self.request, self.measure, self.ctx.api, self.chosen
+        expand = chosen.expansions({*NAME_EXPANSION, *((measure.expansion,) if measure.expansion else ())}) or []
         best = Best(request.limit + 1, request.order == "desc", measure.column, measure.whole)
         examined = unreadable = 0
 
         async def fetch(offset: int, limit: int) -> Page[dict[str, Any]]:
             page: Page[dict[str, Any]] = await self.budget.call(
-                "page", lambda: api.customer_page(offset, limit, expand=expand, **self.filters)
+                "page", lambda: chosen.page(api, offset, limit, expand=expand)
             )
             return page
 
         walker = walk(fetch, limit=PAGE, start=request.offset, max_pages=request.max_calls)
+        read = 0
         async for page in walker:
-            if self.total is None:
+            if self.total is None and not chosen.checked_here:  # checked here: the API's total is a superset
                 self.total = page.total
+            read += len(page.items)
             for customer in page.items:
+                if not chosen.keep(customer):
+                    continue
                 examined += 1
                 value = value_of(customer, measure)
                 if value is None:
@@ -282,6 +318,9 @@ class Ranking:
         )
         if measure.assumption:
             self.how.append(measure.assumption)
+        if chosen.checked_here:
+            early = {"end": None, "max_calls": OUT_OF_CALLS}.get(self.stopped, "the API stopped returning customers")
+            self.how.append(read_line(read, walker.pages, examined, stopped=early, start=request.offset))
         self.how.append(self._coverage(examined))
         if unreadable:
             self.how.append(f"{unreadable} customer(s) skipped: {measure.field_path} not a number")
@@ -299,15 +338,18 @@ class Ranking:
 
 async def rank_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
     sort_field = API_SORTED.get(request.by)
-    if sort_field is not None and request.offset:
+    chosen = selection(request)
+    if sort_field is not None and request.offset and not chosen.checked_here:
         raise ValueError(
             f"offset: {request.by} is ranked by the API's own sort in one call and is never partial; leave "
-            "offset out (it resumes a partial ranking of the other values)."
+            "offset out (it resumes a partial ranking of the other values, or of a filter checked here)."
         )
     measure = MEASURES[request.by]
-    filters = with_codes_upper(requested_filters(request))
-    ranking = Ranking(ctx, request, measure, filters, CallBudget(request.max_calls))
-    if sort_field is not None:
+    ranking = Ranking(ctx, request, measure, chosen, CallBudget(request.max_calls))
+    ranking.how.extend(chosen.meaning())
+    if sort_field is not None and chosen.checked_here:
+        await ranking.sorted_and_checked(sort_field)
+    elif sort_field is not None:
         await ranking.sorted_by_api(sort_field)
     else:
         await ranking.walked()
@@ -390,7 +432,10 @@ def _fitted(ctx: ToolContext, ranking: Ranking) -> dict[str, Any]:
     ranked = [{"rank": rank, **row} for rank, row in enumerate(ranking.rows[: request.limit], start=1)]
     columns = ("rank", *LIST_ID_FIELDS, "name", measure.column)
     full = _Style(ranking.how, measure.meaning, _coverage_notice(ranking), _tie_notice(ranking))
-    brief_how = [line for line in ranking.how if line.startswith(("compared", "sorted"))]
+    # Briefer: what the filters mean (a filter checked here must still say so) and how much was compared.
+    brief_how = ranking.chosen.meaning(terse=True) + [
+        line for line in ranking.how if line.startswith(("compared", "sorted"))
+    ]
     brief = _Style(brief_how, measure.meaning, full.coverage, full.tie)
     terse = _Style(
         brief_how, measure.field_path, _coverage_notice(ranking, terse=True), _tie_notice(ranking, terse=True)
