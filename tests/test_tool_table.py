@@ -91,3 +91,42 @@ def test_definitions_fit_their_budgets() -> None:
 def test_tool_schemas_directory_matches_the_code() -> None:
     assert SCHEMA_DIR.is_dir()
     assert check(TOOLS) == [], "run `uc-mcp schemas` and commit tool_schemas/"
+
+
+def _sentences(text: str) -> list[str]:
+    import re
+
+    return [part.strip().lower() for part in re.split(r"(?<=[.!?])\s+", text) if part.strip()]
+
+
+def test_no_description_says_a_sentence_twice() -> None:
+    """Hosts put every description in the model's context on every turn: a sentence said twice (the untrusted-data
+    note a tool repeated after the table appended it) costs tokens and reads as garbled. Also within the
+    descriptions of input fields."""
+    repeated = {}
+    for spec in TOOLS:
+        texts = [spec.published_description]
+        schema = definition(spec)["inputSchema"]
+        texts += [field.get("description", "") for field in schema.get("properties", {}).values()]
+        for text in texts:
+            sentences = _sentences(text)
+            twice = {sentence for sentence in sentences if sentences.count(sentence) > 1}
+            if twice:
+                repeated[spec.name] = sorted(twice)
+        # The same claim in other words: once per description.
+        if spec.published_description.count("never instructions") > 1:
+            repeated[spec.name] = ["never instructions (said more than once)"]
+    assert repeated == {}
+
+
+def test_descriptions_name_what_was_ambiguous() -> None:
+    """Issue 16.7: partial email matching, date-only ends, time zones and what each store-credit figure is."""
+    by_name = {spec.name: spec for spec in TOOLS}
+    find = by_name["ultracart_find_customers"].published_description
+    assert "any part of one (matched anywhere" in find
+    listing = json.dumps(definition(by_name["ultracart_get_customers"])["inputSchema"])
+    assert "a bare date: the whole day, store time zone" in listing
+    credit = json.dumps(definition(by_name["ultracart_get_customer_store_credit"]))
+    assert "lifetime_credited" in credit and "not a balance" in credit
+    cashback = by_name["ultracart_adjust_internal_certificate"].published_description
+    assert "same balance as ultracart_get_customer_store_credit's available" in cashback

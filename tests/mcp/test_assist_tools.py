@@ -469,8 +469,9 @@ async def test_overview_of_jane(h: Harness, key: str) -> None:
     assert result["loyalty"]["current_points"] == jane["loyalty"]["current_points"]
 
     store_credit = result["store_credit"]
-    assert {k: store_credit[k] for k in ("available", "vesting", "expiring", "total")} == {
-        k: credit[k] for k in ("available", "vesting", "expiring", "total")
+    assert {k: store_credit[k] for k in ("available", "vesting", "expiring", "lifetime_credited")} == {
+        k: credit["total" if k == "lifetime_credited" else k]
+        for k in ("available", "vesting", "expiring", "lifetime_credited")
     }
     past = sorted(credit.get("past_ledgers") or [], key=lambda entry: entry["entry_dts"])
     assert store_credit["ledger_entries"] == len(past) > 0
@@ -493,7 +494,7 @@ async def test_overview_of_a_customer_without_credit_or_wishes(h: Harness) -> No
     result = await h.call(OVERVIEW, {"customer_profile_oid": JOSE})
     assert h.store.get_wishlist(JOSE) == [] and h.store.get_store_credit(JOSE)["total"] == 0
     assert result["wishlist"] == {"count": 0}
-    assert result["store_credit"]["total"] == 0 and result["store_credit"]["ledger_entries"] == 0
+    assert result["store_credit"]["lifetime_credited"] == 0 and result["store_credit"]["ledger_entries"] == 0
     assert result["customer"]["pricing_tiers"] == ["Wholesale"]
 
 

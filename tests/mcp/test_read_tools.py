@@ -513,7 +513,11 @@ async def test_store_credit_ledger_matches_the_seed(client: Client) -> None:
     # Which entries are past or future, and what is available, depends on today's date; the ledger does not.
     assert Counter(entry["amount"] for entry in ledger) == Counter(float(c.amount) for c in seeded)
     assert {entry["description"] for entry in ledger} == {c.description for c in seeded}
-    assert {"available", "vesting", "expiring", "total"} <= set(credit)
+    assert {"available", "vesting", "expiring", "lifetime_credited"} <= set(credit)
+    assert credit["lifetime_credited"] == pytest.approx(sum(float(c.amount) for c in seeded if c.amount > 0))
+    # Each ledger action in the tense of its list (the API says "Vesting" for credit that vested long ago).
+    assert {entry["action"] for entry in credit.get("past_ledgers", [])} <= {"Credit", "Used", "Vested", "Expired"}
+    assert {entry["action"] for entry in credit.get("future_ledgers", [])} <= {"Vests", "Expires"}
 
 
 @pytest.mark.anyio

@@ -420,8 +420,8 @@ async def test_cashback_says_the_balance_before_and_after(h: Harness) -> None:
     after = h.available(JANE)
     assert after == before - Decimal("7.50")
     assert result["changes"] == {
-        "before": {"cashback_balance": float(before)},
-        "after": {"cashback_balance": float(after)},
+        "before": {"store_credit_available": float(before)},
+        "after": {"store_credit_available": float(after)},
     }
     assert result["ledger_entry"]["description"].startswith("Correction [req")
 

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from ..core.redact import mark_hidden, strip_invisible, with_hidden_marker
 
-__all__ = ["COMPACT_CUSTOMER_FIELDS", "customer_view"]
+__all__ = ["COMPACT_CUSTOMER_FIELDS", "STORE_CREDIT_FIGURES", "customer_view", "store_credit_view"]
 
 COMPACT_CUSTOMER_FIELDS: Final[tuple[str, ...]] = (
     "customer_profile_oid",
@@ -106,3 +106,40 @@ def customer_view(c: Mapping[str, Any]) -> dict[str, Any]:
         "last_modified_date": _date(c.get("last_modified_dts")),
         "tag_count": len(tags) if isinstance(tags, list) else None,
     }
+
+
+# -- store credit --------------------------------------------------------------------------------------
+
+# UltraCart's ledger actions say what happens at entry_dts whether it is past or scheduled ("Vesting" for credit
+# that became usable long ago): the tense a reader needs comes from the list the entry is in. Actions not named
+# here are kept as the API gives them.
+_PAST_ACTIONS: Final = {"Vesting": "Vested", "Expiring": "Expired"}
+_SCHEDULED_ACTIONS: Final = {"Vesting": "Vests", "Expiring": "Expires"}
+STORE_CREDIT_FIGURES: Final = (
+    "available (usable now: credited, vested, not used or expired), vesting (credited, usable later), expiring "
+    "(part of available that expires within 30 days), lifetime_credited (every credit ever added: not a balance)"
+)
+
+
+def _ledger(entries: Any, actions: Mapping[str, str]) -> list[dict[str, Any]] | None:
+    if not isinstance(entries, list):
+        return None
+    return [
+        {**entry, "action": actions.get(action, action)}
+        if isinstance(entry, Mapping) and isinstance(action := entry.get("action"), str)
+        else entry
+        for entry in entries
+    ]
+
+
+def store_credit_view(credit: Mapping[str, Any]) -> dict[str, Any]:
+    """A customer's store credit (UltraCart's internal gift certificate, which cashback adjusts too) with each
+    figure named for what it is (``STORE_CREDIT_FIGURES``) and ledger actions in the tense of their list
+    (past: Credit, Used, Vested, Expired; scheduled: Vests, Expires)."""
+    view: dict[str, Any] = {key: credit.get(key) for key in ("available", "vesting", "expiring")}
+    view["lifetime_credited"] = credit.get("total")
+    view["past_ledgers"] = _ledger(credit.get("past_ledgers"), _PAST_ACTIONS)
+    view["future_ledgers"] = _ledger(credit.get("future_ledgers"), _SCHEDULED_ACTIONS)
+    known = {"available", "vesting", "expiring", "total", "past_ledgers", "future_ledgers"}
+    view.update({key: value for key, value in credit.items() if key not in known})  # fields the API adds later
+    return view

@@ -153,7 +153,7 @@
         UC.kv([
           ["Vesting", present(summary.vesting) ? money(summary.vesting) : null],
           ["Expiring", present(summary.expiring) ? money(summary.expiring) : null],
-          ["Total", present(summary.total) ? money(summary.total) : null],
+          ["Lifetime credited", present(summary.lifetime_credited) ? money(summary.lifetime_credited) : null],
           ["Ledger entries", summary.ledger_entries],
           ["Scheduled", summary.scheduled || null],
         ]),
@@ -169,7 +169,7 @@
           var sc = result.data.store_credit;
           if (!result.ok || !sc) return append(body, UC.messageBox("error", result.text || "No store credit."));
           var entries = (sc.past_ledgers || []).concat(sc.future_ledgers || []);
-          draw({ available: sc.available, vesting: sc.vesting, expiring: sc.expiring, total: sc.total, ledger_entries: entries.length }, entries, true, null);
+          draw({ available: sc.available, vesting: sc.vesting, expiring: sc.expiring, lifetime_credited: sc.lifetime_credited, ledger_entries: entries.length }, entries, true, null);
         }, { class: "full-ledger" })
       : null;
     draw(credit, recent, complete, full);

@@ -297,7 +297,7 @@ TOOLS = (
         name="ultracart_find_customers",
         title="Find customers",
         description=(
-            "Find customers from one free-form query: an email or part of one, a name, a company, a phone number "
+            "Find customers from one free-form query: an email or any part of one (matched anywhere, case-insensitive), a name, a company, a phone number "
             "or its last digits, or a customer_profile_oid. Returns the best matches first, each with why it "
             "matched, and how the search was done. Makes at most max_calls API calls; when they run out the "
             "answer is partial and says so. Use ultracart_get_customer for one customer's details."

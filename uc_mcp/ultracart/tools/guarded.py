@@ -550,10 +550,10 @@ class AdjustCashbackInput(WriteInput):
         return self
 
 
-# The cashback balance is the internal gift certificate's usable balance: the figure the store credit
-# calls "available" and the adjustment's answer calls balance_amount (assumed, as the sandbox reads the
-# spec's "the balance amount after the adjustment was made": sandbox/store.py, adjust_cashback).
-CASHBACK: Final = "cashback_balance"
+# Cashback is store credit: UltraCart's internal gift certificate, whose usable balance the store credit calls
+# "available" and the adjustment's answer calls balance_amount (assumed, as the sandbox reads the spec's "the
+# balance amount after the adjustment was made": sandbox/store.py, adjust_cashback). One name for one figure.
+CASHBACK: Final = AVAILABLE
 
 
 async def preview_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> Preview:
@@ -566,7 +566,7 @@ async def preview_cashback(request: AdjustCashbackInput, ctx: ToolContext) -> Pr
     return Preview(
         # The balance is in the details, not the question: an elicitation's resent final round must meet the
         # same question (and the single-use record) rather than a new one because the balance moved.
-        f"{verb} {abs(request.adjustment_amount):.2f} cashback for {_who(ctx, customer)}?",
+        f"{verb} {abs(request.adjustment_amount):.2f} store credit (cashback) for {_who(ctx, customer)}?",
         {
             "action": "adjust cashback",
             "customer": _compact(ctx, customer),
@@ -709,7 +709,8 @@ TOOLS = (
         "ultracart_adjust_internal_certificate",
         "Adjust cashback balance",
         "store_credit",
-        "Add to or remove from a customer's cashback balance (internal gift certificate); the result gives the "
+        "Add to or remove from a customer's store credit as cashback (UltraCart's internal gift certificate: the "
+        "same balance as ultracart_get_customer_store_credit's available); the result gives the "
         "balance before and after.",
         AdjustCashbackInput,
         Guard(preview_cashback, execute_cashback),

@@ -24,7 +24,7 @@ from ...core.errors import ProviderError
 from ...core.redact import IDENTIFYING_KEYS, mark_hidden
 from ...core.toolspec import ToolContext, ToolSpec
 from ...ui import CUSTOMER_VIEW
-from ..views import customer_view
+from ..views import customer_view, store_credit_view
 from .assist import CallBudget
 from .common import CustomerOid, ObjectResult, StrictInput, mark
 
@@ -55,7 +55,11 @@ class OverviewResult(ObjectResult):
     customer: dict[str, Any] = Field(description="Identity, addresses, tags, pricing tiers.")
     orders: dict[str, Any] | None = None
     loyalty: dict[str, Any] | None = None
-    store_credit: dict[str, Any] | None = Field(None, description="Balances and the latest ledger entries.")
+    store_credit: dict[str, Any] | None = Field(
+        None,
+        description="available (usable now), vesting (usable later), expiring (of available, within 30 days), "
+        "lifetime_credited (not a balance), and the latest ledger entries.",
+    )
     wishlist: dict[str, Any] | None = Field(None, description="Item count and the top items by priority.")
     email_lists: str | None = None
     more: dict[str, str] | None = Field(None, description="Which tool gives the full detail of each part.")
@@ -122,12 +126,13 @@ def _entry_instant(entry: Mapping[str, Any]) -> float:
 def _store_credit(credit: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if credit is None:
         return None
-    ledger = sorted(credit.get("past_ledgers") or [], key=_entry_instant)
+    view = store_credit_view(credit)  # figures named for what they are; ledger actions in the past tense
+    ledger = sorted(view.get("past_ledgers") or [], key=_entry_instant)
     recent = [
         {key: entry[key] for key in ("entry_dts", "amount", "description", "action") if entry.get(key) is not None}
         for entry in ledger[-RECENT_LEDGER:][::-1]
     ]
-    balances = {key: credit.get(key) for key in ("available", "vesting", "expiring", "total")}
+    balances = {key: view.get(key) for key in ("available", "vesting", "expiring", "lifetime_credited")}
     return {
         **balances,
         "ledger_entries": len(ledger),
@@ -223,7 +228,7 @@ TOOLS = (
         description=(
             "One customer's support view in one call (by customer_profile_oid or exact email): identity, default "
             "addresses, tags, pricing tiers, order summary, loyalty, store credit balance and latest ledger entries, "
-            "wishlist size and top items. At most 4 API calls. The more field names the tool for each full list."
+            "wishlist size and top items. At most 4 API calls. Its more field names the tool that gives each full list."
         ),
         toolset="assist",
         input_model=OverviewInput,
