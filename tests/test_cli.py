@@ -88,7 +88,7 @@ COMMANDS = [
 # (variable, value, what the message must say is allowed)
 BAD_SETTINGS = [
     ("UC_MCP_READ_ONLY", "2", "expected 1 or 0"),
-    ("UC_MCP_BACKEND", "remote", "expected one of 'auto', 'ultracart' or 'sandbox'"),
+    ("UC_MCP_BACKEND", "remote", "expected one of 'auto', 'api', 'sandbox' or 'ultracart'"),
     ("UC_MCP_MAX_RESULT_TOKENS", "lots", "expected a whole number"),
     ("UC_MCP_MAX_CREDIT", "0", "expected a number more than 0"),
     ("UC_MCP_TOOLSETS", "customers,bogus", "expected a comma list of assist, customers"),
@@ -137,7 +137,9 @@ def test_an_unknown_toolset_flag_is_named_with_what_is_allowed(
     assert (code, out) == (2, "")
     assert err == (
         "uc-mcp: --toolsets='bogus' is not valid: unknown toolset(s) bogus; expected a comma list of assist, "
-        "customers, store_credit, wishlist, email_lists, admin, email_verification.\n"
+        "customers, store_credit, wishlist, email_lists, admin, email_verification (that toolset of every "
+        "provider that has it), or with the provider: ultracart.assist, ultracart.customers, ultracart.store_credit, "
+        "ultracart.wishlist, ultracart.email_lists, ultracart.admin, ultracart.email_verification.\n"
     )
 
 

@@ -17,12 +17,16 @@ from .core.logs import configure_logging
 
 
 def _sandbox_parser(commands: Any) -> None:
+    from .providers import all_providers
+
+    names = [provider.name for provider in all_providers() if provider.sandbox_cli is not None]
     parser = commands.add_parser(
         "sandbox",
-        help="serve the UltraCart-compatible sandbox API at http://HOST:PORT/rest/v2",
-        description="Serve the embedded UltraCart sandbox on a socket. The database is created and "
-        "seeded on first use; an existing one is opened as it is.",
+        help="serve a provider's sandbox API on a socket (UltraCart's at http://HOST:PORT/rest/v2)",
+        description="Serve a provider's embedded sandbox API on a socket (ultracart when none is named). The "
+        "database is created and seeded on first use; an existing one is opened as it is.",
     )
+    parser.add_argument("provider", nargs="?", default=names[0], choices=names, help="whose API (default: %(default)s)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--db", help="SQLite file (default: UC_MCP_SANDBOX_DB or the user data directory)")
@@ -44,60 +48,13 @@ def _sandbox_parser(commands: Any) -> None:
     )
 
 
-def _sandbox_options(args: argparse.Namespace) -> Any:
-    from pathlib import Path
-
-    from .settings import load_settings
-    from .ultracart.sandbox.faults import FaultConfig, FaultKind
-    from .ultracart.sandbox.filters import Profile
-    from .ultracart.sandbox.runtime import SandboxOptions
-
-    settings = load_settings()
-    try:
-        kinds = tuple(FaultKind(kind.strip()) for kind in args.fault_kinds.split(",") if kind.strip())
-    except ValueError:
-        raise SystemExit(f"--fault-kinds: expected a comma list of {', '.join(k.value for k in FaultKind)}") from None
-    if not 0 <= args.fault_rate <= 1:
-        raise SystemExit("--fault-rate: expected a number from 0 to 1")
-    return SandboxOptions(
-        db=Path(args.db) if args.db else settings.sandbox_db_path,
-        customers=args.customers if args.customers is not None else settings.sandbox_customers,
-        seed=args.seed if args.seed is not None else settings.sandbox_seed,
-        api_key=args.api_key or settings.sandbox_api_key.get_secret_value(),
-        profile=Profile.STRICT if args.strict or settings.sandbox_profile == "strict" else Profile.DEFAULT,
-        faults=FaultConfig(
-            latency_ms=args.latency_ms,
-            fault_rate=args.fault_rate,
-            fault_seed=args.fault_seed,
-            kinds=kinds,
-            rate_limit=args.rate_limit,
-            max_concurrency=args.max_concurrency,
-            timeout_sleep_s=args.fault_timeout_s,
-        ),
-    )
-
-
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from .ultracart.sandbox.runtime import Sandbox
+    from .providers import provider_named
+    from .settings import load_settings
 
-    options = _sandbox_options(args)
-    if args.demo:
-        from .ultracart.sandbox.demo import run_demo
-
-        return run_demo(options)
-    sandbox = Sandbox(options)
-    count = sandbox.store.count_customers()
-    print(
-        f"uc-mcp sandbox: {count} customers in {options.db}; serving http://{args.host}:{args.port}/rest/v2 "
-        f"(key: send x-ultracart-simple-key and X-UltraCart-Api-Version: 2017-03-01)",
-        file=sys.stderr,
-        flush=True,
-    )
-    try:
-        sandbox.serve(args.host, args.port)
-    finally:
-        sandbox.close()
-    return 0
+    provider = provider_named(args.provider)
+    assert provider.sandbox_cli is not None
+    return provider.sandbox_cli(args, load_settings().provider(provider))
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
@@ -120,14 +77,12 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _check_toolsets(toolsets: list[str] | None, source: str) -> None:
-    from .ultracart.tools import TOOLSETS
+    """Every name must be a toolset of some registered provider (qualified, or bare for all that have it)."""
+    from .providers import all_providers
+    from .toolsets import Catalogue
 
-    unknown = [name for name in toolsets or () if name not in TOOLSETS]
-    if unknown:
-        raise ConfigurationError(
-            f"{source}={','.join(toolsets or ())!r} is not valid: unknown toolset(s) {', '.join(unknown)}; "
-            f"expected a comma list of {', '.join(TOOLSETS)}."
-        )
+    if toolsets:
+        Catalogue(all_providers()).resolve(toolsets, source)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -142,7 +97,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
-    problem = server.state.problem  # type: ignore[attr-defined]
+    problem = server.state.first_problem()  # type: ignore[attr-defined]
     if problem is not None:  # hosts keep a server's stderr in their MCP log
         print(f"uc-mcp: serving, but every tool call answers with this configuration error: {problem}", file=sys.stderr)
     configure_logging(args.verbose)  # MCPServer set up root logging at INFO; ours wins
@@ -186,7 +141,7 @@ def _run_http(args: argparse.Namespace) -> int:
         port=args.port,
         workers=workers,
         sessions=sessions,
-        backend=runtime.backend,
+        runtime=runtime,
         fallback=runtime.confirmations.fallback,
     )
     print(summary, file=sys.stderr, flush=True)
@@ -214,18 +169,18 @@ def _run_http(args: argparse.Namespace) -> int:
     return 0
 
 
-def _all_tools(args: argparse.Namespace) -> tuple[Any, list[Any]]:
-    from .server import enabled_tools
-    from .ultracart.tools import TOOLS
+def _all_tools(args: argparse.Namespace) -> list[Any]:
+    """The tools a host would list: the providers this configuration runs, their toolsets (stdio)."""
+    from .server import enabled_tools, new_runtime
 
     settings = _settings(args)
-    return TOOLS, enabled_tools(settings, TOOLS)
+    return [spec for _, spec in enabled_tools(settings, new_runtime(settings, "stdio"))]
 
 
 def _run_tools(args: argparse.Namespace) -> int:
     from .schemas import TOTAL_BUDGET, budget_problems, definition, sizes
 
-    _, tools = _all_tools(args)
+    tools = _all_tools(args)
     if args.json:
         print(dump([definition(spec) for spec in tools]))
         return 0
@@ -243,24 +198,53 @@ def _run_tools(args: argparse.Namespace) -> int:
     )
     for problem in budget_problems(tools):
         print(f"over budget: {problem}")
+    if not getattr(args, "toolsets", None):
+        print("\ndefault listing of each combination of providers (DESIGN.md: at most 64 KB together):")
+        for names, listed in default_listing_sizes():
+            print(f"  {'+'.join(names):40} {listed:7,} B{'  over budget' if listed > TOTAL_BUDGET else ''}")
     return 0
 
 
-def _run_schemas(args: argparse.Namespace) -> int:
-    from .schemas import SCHEMA_DIR, check, write
-    from .ultracart.tools import TOOLS
+def default_listing_sizes() -> list[tuple[tuple[str, ...], int]]:
+    """The bytes a host puts in context for the default listing, for every non-empty combination of providers."""
+    import itertools
 
+    from .providers import all_providers
+    from .schemas import sizes
+    from .toolsets import Catalogue, select_tools
+
+    providers = all_providers()
+    found = []
+    for count in range(1, len(providers) + 1):
+        for group in itertools.combinations(providers, count):
+            wanted = set(Catalogue(group).defaults())
+            total = sum(
+                sizes(spec).context
+                for provider in group
+                for spec in select_tools(provider, provider.tools(), wanted, read_only=False)
+                if not spec.app_only
+            )
+            found.append((tuple(provider.name for provider in group), total))
+    return found
+
+
+def _run_schemas(args: argparse.Namespace) -> int:
+    from .providers import all_providers
+    from .schemas import SCHEMA_DIR, check_all, write_all
+
+    providers = all_providers()
     if args.check:
-        differences = check(TOOLS)
+        differences = check_all(providers)
         for line in differences:
             print(line, file=sys.stderr)
         if differences:
             print("tool_schemas/ is out of date: run `uc-mcp schemas`", file=sys.stderr)
             return 1
-        print(f"tool_schemas/ matches the code ({len(TOOLS)} tools)")
+        count = sum(len(provider.tools()) for provider in providers)
+        print(f"tool_schemas/ matches the code ({count} tools of {len(providers)} provider(s))")
         return 0
-    written = write(TOOLS)
-    print(f"wrote {len(written)} files to {SCHEMA_DIR}")
+    written = write_all(providers)
+    print(f"wrote {len(written)} files to {SCHEMA_DIR}/<provider>/")
     return 0
 
 

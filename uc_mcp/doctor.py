@@ -3,41 +3,22 @@
 Each check prints ``ok``, ``warn`` or ``FAIL`` and a line of detail — for a failure, its cause and
 the fix; secrets are never printed (only whether they are set, and the last four characters of a
 key at most). The doctor is what people run when something is wrong, so it never crashes: a check
-that breaks in a way nobody foresaw is that check's failure. The exit code is 1 when any check fails. The one network call is the cheapest authenticated read there is: one
-customer from ``get_customers`` — it proves the credential, the scope, the API version header and
-the base URL at once.
+that breaks in a way nobody foresaw is that check's failure. The exit code is 1 when any check fails.
+
+Every provider that would run is checked as the server checks it at start-up, then by its own doctor (its
+backend, and one cheap authenticated API call unless ``--offline``); the rest (audit log, Redis, confirmation)
+is the server's own.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .core.errors import safe_url
+from .core.provider import Finding
 from .settings import Settings
-from .ultracart.client import BASE_URL_EXAMPLE
-
-Level = Literal["ok", "warn", "FAIL"]
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    level: Level
-    check: str
-    detail: str
-    fix: str = ""
-
-    def render(self) -> str:
-        line = f"{self.level:<4}  {self.check:<18} {self.detail}"
-        return f"{line}\n{'':<24} fix: {self.fix}" if self.fix else line
-
-
-def _hint(secret: Any) -> str:
-    value = secret.get_secret_value() if secret is not None else ""
-    return f"set (…{value[-4:]})" if len(value) >= 12 else ("set" if value else "not set")
 
 
 def _configuration(findings: list[Finding]) -> Settings | None:
@@ -55,83 +36,31 @@ def _configuration(findings: list[Finding]) -> Settings | None:
     return settings
 
 
-def _backend(settings: Settings, transport: Literal["stdio", "http"], findings: list[Finding]) -> str | None:
-    from .ultracart.client import ConfigurationError, check_configuration
+def _providers(settings: Settings, transport: Literal["stdio", "http"], network: bool, findings: list[Finding]) -> None:
+    """Which providers run on what, each checked as the server would at start-up, then each provider's own
+    checks (its backend line, the cheap API call when ``network``). Several providers: names are prefixed."""
+    import anyio
+
+    from .backends import select
+    from .core.errors import ConfigurationError
 
     try:
-        backend = check_configuration(settings, transport)
+        chosen = select(settings, transport)
     except ConfigurationError as error:  # the message names the setting and says what to set
         findings.append(Finding("FAIL", "backend", str(error)))
-        return None
-    if backend == "sandbox":
-        why = "UC_MCP_BACKEND=sandbox" if settings.backend == "sandbox" else "no ULTRACART_* setting anywhere"
-        findings.append(Finding("ok", "backend", f"embedded sandbox at {settings.sandbox_db_path} (demo data; {why})"))
-    else:
-        key = _hint(settings.ultracart_api_key or settings.ultracart_oauth_token)
-        kind = "simple key" if settings.ultracart_api_key else "OAuth token"
-        url = safe_url(settings.ultracart_base_url)
-        findings.append(Finding("ok", "backend", f"UltraCart at {url}, {kind} {key}"))
-    return backend
-
-
-def _open_api(settings: Settings, backend: str) -> tuple[Any, Any]:
-    """The API client of ``backend`` and the sandbox it opened (None for the real API)."""
-    from .ultracart.client import open_sandbox, sandbox_api, ultracart_api
-
-    if backend == "sandbox":
-        sandbox = open_sandbox(settings)
-        return sandbox_api(sandbox), sandbox
-    return ultracart_api(settings), None
-
-
-async def _api_call(settings: Settings, backend: str, findings: list[Finding]) -> None:
-    from .core.errors import ConfigurationError, NotFound, ProviderError
-
-    try:
-        api, sandbox = _open_api(settings, backend)
-    except ConfigurationError as error:
-        findings.append(Finding("FAIL", "sandbox database" if backend == "sandbox" else "API client", str(error)))
         return
-    started = time.perf_counter()
-    try:
-        page = await api.customer_page(0, 1)
-    except NotFound as error:
-        # get_customers names no record: a 404 can only mean the path is not there (see core/http.py).
-        url = safe_url(settings.ultracart_base_url)
-        findings.append(
-            Finding(
-                "FAIL",
-                "API call",
-                f"ULTRACART_BASE_URL={url!r} answered 404 to get_customers ({error.detail}): it is not the root of "
-                "UltraCart's REST API v2",
-                f"set ULTRACART_BASE_URL to {BASE_URL_EXAMPLE}",
-            )
-        )
-        return
-    except ProviderError as error:
-        findings.append(Finding("FAIL", "API call", str(error)))
-        return
-    finally:
-        await api.aclose()
-        if sandbox is not None:
-            sandbox.close()
-    elapsed = (time.perf_counter() - started) * 1000
-    total = f"{page.total} customers" if page.total is not None else "customer count not reported"
-    findings.append(Finding("ok", "API call", f"get_customers answered in {elapsed:.0f} ms ({total})"))
-    findings.append(Finding("ok", "API version", "X-UltraCart-Api-Version 2017-03-01 accepted"))
-    stats = api.http.stats
-    headers = ", ".join(f"{name}: {value}" for name, value in sorted(stats.last_headers.items()))
-    pace = f"client pace {settings.rate_limit}/s" if settings.rate_limit else "client pace adapts to 429s"
-    if stats.retries:
-        findings.append(Finding("warn", "rate limit", f"{stats.retries} retry(ies) on one call: the limit is near"))
-    else:
-        findings.append(
-            Finding(
-                "ok",
-                "rate limit",
-                f"no 429; {headers or 'no rate-limit headers sent (UltraCart allows ~1,000 requests/hour)'}; {pace}",
-            )
-        )
+    for provider, backend in chosen.items():
+        prefix = f"{provider.name} " if len(chosen) > 1 else ""
+        provider_settings = settings.provider(provider)
+        found: list[Finding] = []
+        try:
+            provider.check_configuration(provider_settings, backend)
+        except ConfigurationError as error:
+            found.append(Finding("FAIL", "backend", str(error)))
+        else:
+            if provider.doctor is not None:
+                found += anyio.run(provider.doctor, settings, provider_settings, backend, network)
+        findings += [Finding(item.level, prefix + item.check, item.detail, item.fix) for item in found]
 
 
 def _files(settings: Settings, findings: list[Finding]) -> None:
@@ -190,18 +119,12 @@ def _safety(settings: Settings, transport: str, findings: list[Finding]) -> None
 
 
 def diagnose(transport: Literal["stdio", "http"] = "stdio", *, network: bool = True) -> list[Finding]:
-    import anyio
-
     findings: list[Finding] = []
     settings = _guarded("configuration", findings, [], lambda: _configuration(findings))
     if settings is None:
         return findings
     secrets = _secrets(settings)
-    backend = _guarded("backend", findings, secrets, lambda: _backend(settings, transport, findings))
-    if backend is not None and network:
-        _guarded("API call", findings, secrets, lambda: anyio.run(_api_call, settings, backend, findings))
-    elif backend is not None:
-        findings.append(Finding("ok", "API call", "skipped (--offline)"))
+    _guarded("backend", findings, secrets, lambda: _providers(settings, transport, network, findings))
     _guarded("audit log", findings, secrets, lambda: _files(settings, findings))
     _guarded("redis", findings, secrets, lambda: _redis(settings, findings))
     _guarded("confirmation", findings, secrets, lambda: _safety(settings, transport, findings))
@@ -231,8 +154,11 @@ def _guarded(check: str, findings: list[Finding], secrets: list[str], step: Call
 def _secrets(settings: Settings) -> list[str]:
     from pydantic import SecretStr
 
+    from .providers import all_providers
+
     values = (getattr(settings, name) for name in type(settings).model_fields)
-    return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+    found = [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+    return found + [secret for provider in all_providers() for secret in settings.provider(provider).secrets()]
 
 
 def run(transport: Literal["stdio", "http"], network: bool, out: Callable[[str], None] = print) -> int:

@@ -43,10 +43,9 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
@@ -55,11 +54,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from .core.provider import Provider
 from .http_auth import (
     FULL,
     SCOPE_KEY,
-    TENANT_KEY_HEADER,
-    TENANT_TOKEN_HEADER,
     Caller,
     Principal,
     Scope,
@@ -68,7 +66,7 @@ from .http_auth import (
     tenant_of,
 )
 from .http_limits import DEFAULT_BODY_TIMEOUT, ConnectionLimits
-from .settings import Settings
+from .settings import Settings, load_settings
 
 log = logging.getLogger("uc_mcp.http")
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
@@ -157,11 +155,13 @@ class Gate:
         routes: Mapping[str, Routes],
         bind_host: str,
         limits: ConnectionLimits,
+        providers: Sequence[Provider] = (),
     ) -> None:
         self.tokens = tokens
         self.routes = routes
         self.limits = limits
         self.multi_tenant = settings.multi_tenant
+        self.providers = tuple(providers)  # multi-tenant: whose credentials a request may carry
         self.hosts, self.origins = _host_patterns(settings, bind_host)
         self.check_host = is_loopback(bind_host) or bool(settings.allowed_hosts)
 
@@ -206,19 +206,33 @@ class Gate:
         assert principal is not None
         if not self.multi_tenant:
             return Caller(principal)
-        key, token = headers.get(TENANT_KEY_HEADER, "").strip(), headers.get(TENANT_TOKEN_HEADER, "").strip()
-        credential = key or token
-        if not credential or (key and token):
-            return JSONResponse(
-                {
-                    "error": "unauthorized",
-                    "message": "This server serves several stores: send the store's UltraCart credential in "
-                    "exactly one of X-UltraCart-Simple-Key or X-UltraCart-OAuth-Token.",
-                },
-                status_code=401,
-                headers=CLOSE,
+        return self._tenant(principal, headers)
+
+    def _tenant(self, principal: Principal, headers: Mapping[str, str]) -> Response | Caller:
+        """Multi-tenant mode: the stores' credentials the request carries, one provider's at least."""
+        credentials: dict[str, Mapping[str, str]] = {}
+        for provider in self.providers:
+            if provider.tenant_credentials is None:
+                continue
+            try:
+                found = provider.tenant_credentials(headers)
+            except ValueError as problem:
+                return _unauthorized(f"This server serves several stores: {problem}.")
+            if found:
+                credentials[provider.name] = found
+        if not credentials:
+            hints = "; ".join(
+                f"{provider.title}: {provider.tenant_headers_hint}"
+                for provider in self.providers
+                if provider.tenant_headers_hint
             )
-        return Caller(principal, tenant_of(credential), credential, "key" if key else "oauth")
+            return _unauthorized(f"This server serves several stores: send the store's credential ({hints}).")
+        values = [value for found in credentials.values() for value in found.values() if value]
+        return Caller(principal, tenant_of(values[0] if len(values) == 1 else "\n".join(sorted(values))), credentials)
+
+
+def _unauthorized(message: str) -> JSONResponse:
+    return JSONResponse({"error": "unauthorized", "message": message}, status_code=401, headers=CLOSE)
 
 
 async def _read_request(method: str, receive: Any, seconds: float) -> tuple[bytes, Any] | Response | None:
@@ -410,7 +424,7 @@ def create_app(
 
     from .server import build_server, new_runtime
 
-    settings = settings or Settings()
+    settings = settings or load_settings()
     limits = limits or ConnectionLimits()
     tokens = check_startup(settings, host, workers)
     runtime = new_runtime(settings, "http")
@@ -448,7 +462,7 @@ def create_app(
         )
         children += [app for app in (json_app, stream_app, session_app) if app is not None]
         routes[key] = Routes(json=json_app, stream=stream_app, sessions=session_app)
-    gate = Gate(settings, tokens, routes, host, limits)
+    gate = Gate(settings, tokens, routes, host, limits, [p.provider for p in runtime.providers.values()])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -496,7 +510,7 @@ def worker_app() -> Starlette:
 
 
 def startup_summary(
-    settings: Settings, *, host: str, port: int, workers: int, sessions: bool, backend: str, fallback: str
+    settings: Settings, *, host: str, port: int, workers: int, sessions: bool, runtime: Any, fallback: str
 ) -> str:
     """What ``serve --transport http`` tells the person starting it (stderr): where, who may call,
     which store, and how older clients are confirmed. Never a token or a credential."""
@@ -504,8 +518,8 @@ def startup_summary(
     lines = [
         f"uc-mcp: MCP over streamable HTTP at http://{shown_host}:{port}{MCP_PATH}"
         + (f" ({workers} workers)" if workers > 1 else ""),
-        f"  auth: {_auth_mode(settings)}",
-        f"  backend: {_backend_name(settings, backend)}",
+        f"  auth: {_auth_mode(settings, runtime)}",
+        f"  backend: {_backend_name(settings, runtime)}",
     ]
     if sessions and workers == 1:
         lines.append(
@@ -521,7 +535,7 @@ def startup_summary(
     return "\n".join(lines)
 
 
-def _auth_mode(settings: Settings) -> str:
+def _auth_mode(settings: Settings, runtime: Any) -> str:
     tokens = load_tokens(settings)
     names = sorted({principal.name for principal in tokens.values()})
     if not tokens:
@@ -531,15 +545,21 @@ def _auth_mode(settings: Settings) -> str:
     else:
         mode = f"{len(tokens)} named token{'s' if len(tokens) != 1 else ''} ({', '.join(names)})"
     if settings.multi_tenant:
-        mode += "; multi-tenant: each request carries its store's UltraCart credential"
+        titles = " and ".join(p.provider.title for p in runtime.providers.values())
+        mode += f"; multi-tenant: each request carries its store's {titles} credential"
     return mode
 
 
-def _backend_name(settings: Settings, backend: str) -> str:
-    if settings.multi_tenant:
-        return "the UltraCart API, the store of each request's credential"
-    if backend == "sandbox":
-        return f"the embedded SANDBOX (demo data, not a real store) in {settings.sandbox_db_path}"
-    parts = urlsplit(settings.ultracart_base_url)
-    netloc = parts.netloc.rpartition("@")[2]  # never a user:password someone put in the URL
-    return f"the real store, UltraCart API at {urlunsplit(parts._replace(netloc=netloc))}"
+def _backend_name(settings: Settings, runtime: Any) -> str:
+    """Each provider's backend, as one line; never a credential or a user:password in a URL."""
+    described = []
+    for provider_runtime in runtime.providers.values():
+        provider = provider_runtime.provider
+        if settings.multi_tenant:
+            text = f"the {provider.title} API, the store of each request's credential"
+        elif provider_runtime.backend == "sandbox":
+            text = provider.describe_sandbox(provider_runtime.settings)
+        else:
+            text = "the real store, " + provider.describe_api(provider_runtime.settings)
+        described.append(text if len(runtime.providers) == 1 else f"{provider.title}: {text}")
+    return "; ".join(described)

@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from .settings import Settings
@@ -61,8 +61,8 @@ class Caller:
 
     principal: Principal
     tenant: str = "default"
-    credential: str | None = None  # the tenant's UltraCart credential (multi-tenant mode only)
-    credential_kind: str = "key"  # "key" (simple key) or "oauth"
+    # Multi-tenant mode: the store's credentials the request carried, per provider (settings field -> value).
+    credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class TokenConfigError(ValueError):

@@ -1,4 +1,4 @@
-"""The reviewable API surface: one JSON file per tool in ``tool_schemas/``, and the size budgets.
+"""The reviewable API surface: one JSON file per tool in ``tool_schemas/<provider>/``, and the size budgets.
 
 Hosts put every tool's name, title, description and ``inputSchema`` into the model's context on
 every turn, so DESIGN.md caps them: each ``inputSchema`` ≤ 4 KB (≤ 10 KB for insert/update), each
@@ -8,10 +8,12 @@ every turn, so DESIGN.md caps them: each ``inputSchema`` ≤ 4 KB (≤ 10 KB for
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .core.provider import Provider
 from .core.toolspec import ToolSpec
 
 INPUT_BUDGET = 4 * 1024
@@ -19,7 +21,6 @@ WRITE_INPUT_BUDGET = 10 * 1024
 OUTPUT_BUDGET = 12 * 1024
 TOTAL_BUDGET = 64 * 1024
 SCHEMA_DIR = Path("tool_schemas")  # relative to the checkout the command runs in
-FORBIDDEN_GRAPHS = ("Order", "CustomerActivity", "CustomerEDI", "GiftCertificate")
 
 
 def definition(spec: ToolSpec) -> dict[str, Any]:
@@ -60,10 +61,13 @@ def sizes(spec: ToolSpec) -> Sizes:
 
 
 def input_budget(spec: ToolSpec) -> int:
-    return WRITE_INPUT_BUDGET if spec.name.endswith(("_insert_customer", "_update_customer")) else INPUT_BUDGET
+    creates_or_updates = spec.name.endswith(("_insert_customer", "_create_customer", "_update_customer"))
+    return WRITE_INPUT_BUDGET if creates_or_updates else INPUT_BUDGET
 
 
-def budget_problems(specs: list[ToolSpec] | tuple[ToolSpec, ...]) -> list[str]:
+def budget_problems(specs: Sequence[ToolSpec], forbidden_graphs: Sequence[str] = ()) -> list[str]:
+    """What breaks DESIGN.md's definition budgets, and which tool schema references a graph its provider keeps
+    out of tool definitions (``Provider.forbidden_graphs``: UltraCart's Order, CustomerActivity, ...)."""
     problems = []
     for spec in specs:
         size = sizes(spec)
@@ -72,7 +76,7 @@ def budget_problems(specs: list[ToolSpec] | tuple[ToolSpec, ...]) -> list[str]:
         if size.output > OUTPUT_BUDGET:
             problems.append(f"{spec.name}: outputSchema {size.output} B > {OUTPUT_BUDGET} B")
         text = json.dumps(definition(spec))
-        problems += [f"{spec.name}: references the {graph} graph" for graph in FORBIDDEN_GRAPHS if f'"{graph}' in text]
+        problems += [f"{spec.name}: references the {graph} graph" for graph in forbidden_graphs if f'"{graph}' in text]
     # An app-only tool is called by a view and never listed to a model (MCP Apps visibility).
     total = sum(sizes(spec).context for spec in specs if not spec.app_only)
     if total > TOTAL_BUDGET:
@@ -80,7 +84,7 @@ def budget_problems(specs: list[ToolSpec] | tuple[ToolSpec, ...]) -> list[str]:
     return problems
 
 
-def write(specs: tuple[ToolSpec, ...], folder: Path = SCHEMA_DIR) -> list[Path]:
+def write(specs: Sequence[ToolSpec], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     wanted = {f"{spec.name}.json" for spec in specs}
@@ -94,8 +98,8 @@ def write(specs: tuple[ToolSpec, ...], folder: Path = SCHEMA_DIR) -> list[Path]:
     return written
 
 
-def check(specs: tuple[ToolSpec, ...], folder: Path = SCHEMA_DIR) -> list[str]:
-    """What differs between the code and ``tool_schemas/`` (empty when up to date)."""
+def check(specs: Sequence[ToolSpec], folder: Path) -> list[str]:
+    """What differs between the code and one provider's folder of ``tool_schemas/`` (empty when up to date)."""
     differences = []
     wanted = {f"{spec.name}.json": render(spec) for spec in specs}
     present = {path.name for path in folder.glob("*.json")} if folder.is_dir() else set()
@@ -106,4 +110,22 @@ def check(specs: tuple[ToolSpec, ...], folder: Path = SCHEMA_DIR) -> list[str]:
         elif path.read_text(encoding="utf-8") != text:
             differences.append(f"out of date: {name}")
     differences += [f"no such tool: {name}" for name in sorted(present - set(wanted))]
+    return differences
+
+
+def write_all(providers: Sequence[Provider], root: Path = SCHEMA_DIR) -> list[Path]:
+    """Every provider's tools into ``root/<provider>/``; files left at the top level (the old layout) go."""
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob("*.json"):
+        stale.unlink()
+    return [path for provider in providers for path in write(provider.tools(), root / provider.name)]
+
+
+def check_all(providers: Sequence[Provider], root: Path = SCHEMA_DIR) -> list[str]:
+    differences = [
+        f"{provider.name}/{line}" for provider in providers for line in check(provider.tools(), root / provider.name)
+    ]
+    names = {provider.name for provider in providers}
+    if root.is_dir():
+        differences += [f"not a provider's: {path.name}" for path in sorted(root.iterdir()) if path.name not in names]
     return differences

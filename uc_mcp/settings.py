@@ -1,25 +1,24 @@
-"""One settings object for flags, environment and ``.env`` (documented in ``.env.example``).
+"""The server's settings from flags, environment and ``.env`` (documented in ``.env.example``).
 
-Names follow DESIGN.md §2: ``ULTRACART_*`` for the store's credentials and endpoint, ``UC_MCP_*``
-for the server's own behaviour. Command-line flags are passed as keyword arguments and win over
-the environment, which wins over ``.env``.
+Names follow DESIGN.md §2: ``UC_MCP_*`` for the server's own behaviour here; each provider's credentials and
+endpoint (``ULTRACART_*``, ...) in its own settings class (``core/provider.ProviderSettings``), read from the
+same sources: ``settings.provider(provider)``. Command-line flags are passed as keyword arguments and win over
+the environment, which wins over ``.env``; a flag that names a provider's field goes to that provider.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .core.errors import ConfigurationError
 
-DEFAULT_BASE_URL = "https://secure.ultracart.com/rest/v2"
-ULTRACART_PREFIX = "ultracart_"
+if TYPE_CHECKING:
+    from .core.provider import Provider, ProviderSettings
 
 
 def _env(name: str) -> AliasChoices:
@@ -27,12 +26,6 @@ def _env(name: str) -> AliasChoices:
 
 
 CommaList = Annotated[list[str], NoDecode]
-
-
-def default_sandbox_db() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("uc-mcp", appauthor=False) / "sandbox.sqlite3"
 
 
 class Settings(BaseSettings):
@@ -45,17 +38,16 @@ class Settings(BaseSettings):
         case_sensitive=False,
     )
 
-    # UltraCart
-    ultracart_api_key: SecretStr | None = Field(None, validation_alias=_env("ULTRACART_API_KEY"))
-    ultracart_oauth_token: SecretStr | None = Field(None, validation_alias=_env("ULTRACART_OAUTH_TOKEN"))
-    ultracart_base_url: str = Field(DEFAULT_BASE_URL, validation_alias=_env("ULTRACART_BASE_URL"))
-    rate_limit: float | None = Field(None, gt=0, validation_alias=_env("UC_MCP_RATE_LIMIT"))
-    concurrency: int | None = Field(None, ge=1, le=32, validation_alias=_env("UC_MCP_CONCURRENCY"))
+    # Which providers run, and on what: UC_MCP_PROVIDERS lists them (a name, or name=api / name=sandbox);
+    # UC_MCP_BACKEND decides for the rest (auto: the providers whose credentials are set; with none on stdio,
+    # every provider on its embedded sandbox). "ultracart" is the old spelling of api for UltraCart alone.
+    providers: CommaList | None = Field(None, validation_alias=_env("UC_MCP_PROVIDERS"))
+    backend: Literal["auto", "api", "sandbox", "ultracart"] = Field("auto", validation_alias=_env("UC_MCP_BACKEND"))
 
     # Server behaviour
-    backend: Literal["auto", "ultracart", "sandbox"] = Field("auto", validation_alias=_env("UC_MCP_BACKEND"))
     read_only: bool = Field(False, validation_alias=_env("UC_MCP_READ_ONLY"))
     toolsets: CommaList | None = Field(None, validation_alias=_env("UC_MCP_TOOLSETS"))
+    dynamic_toolsets: bool = Field(False, validation_alias=_env("UC_MCP_DYNAMIC_TOOLSETS"))
     max_result_tokens: int = Field(4000, ge=200, le=100_000, validation_alias=_env("UC_MCP_MAX_RESULT_TOKENS"))
     audit_log: Path | None = Field(None, validation_alias=_env("UC_MCP_AUDIT_LOG"))
     confirm_secret: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_CONFIRM_SECRET"))
@@ -73,69 +65,64 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(None, validation_alias=_env("UC_MCP_REDIS_URL"))
     export_dir: Path | None = Field(None, validation_alias=_env("UC_MCP_EXPORT_DIR"))
 
-    # Embedded sandbox
-    sandbox_db: Path | None = Field(None, validation_alias=_env("UC_MCP_SANDBOX_DB"))
-    sandbox_customers: int = Field(250, ge=0, le=1_000_000, validation_alias=_env("UC_MCP_SANDBOX_CUSTOMERS"))
-    sandbox_seed: int = Field(2017, validation_alias=_env("UC_MCP_SANDBOX_SEED"))
-    sandbox_api_key: SecretStr = Field(SecretStr("sandbox-key"), validation_alias=_env("UC_MCP_SANDBOX_API_KEY"))
-    sandbox_profile: Literal["default", "strict"] = Field("default", validation_alias=_env("UC_MCP_SANDBOX_PROFILE"))
+    # Keyword arguments that are no field here (flags naming a provider's field), and the .env file in use:
+    # each provider's settings are read from the same sources with these.
+    _provider_overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _env_file: Any = PrivateAttr(default=".env")
+    _providers: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
 
-    # Whether any ULTRACART_* setting came from any source (see ``ultracart_configured``).
-    _ultracart_given: bool = PrivateAttr(default=False)
+    def __init__(self, **values: Any) -> None:
+        own = {key: value for key, value in values.items() if key.startswith("_") or key in type(self).model_fields}
+        super().__init__(**own)
+        self._provider_overrides = {key: value for key, value in values.items() if key not in own}
+        self._env_file = values.get("_env_file", ".env")
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _note_ultracart_settings(cls, data: Any, handler: Any) -> Any:
-        # ``data`` is what every source gave, merged: flags (as field names), the environment and
-        # ``.env`` (whose unknown names are kept, lower-cased). Empty values were dropped already.
-        settings = handler(data)
-        if isinstance(data, Mapping):
-            settings._ultracart_given = any(
-                str(name).lower().startswith(ULTRACART_PREFIX) and value not in (None, "")
-                for name, value in data.items()
-            )
-        return settings
-
-    @field_validator("toolsets", "redact", "allowed_hosts", "allowed_origins", mode="before")
+    @field_validator("toolsets", "redact", "allowed_hosts", "allowed_origins", "providers", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @property
-    def sandbox_db_path(self) -> Path:
-        return self.sandbox_db or default_sandbox_db()
+    def provider(self, provider: Provider) -> ProviderSettings:
+        """The provider's settings from the same flags, environment and ``.env`` (read once, then kept)."""
+        found = self._providers.get(provider.name)
+        if found is None:
+            model = provider.settings
+            overrides = {key: value for key, value in self._provider_overrides.items() if key in model.model_fields}
+            try:
+                found = model(_env_file=self._env_file, **overrides)
+            except ValidationError as error:
+                raise ConfigurationError(describe_invalid(error, model)) from None
+            self._providers[provider.name] = found
+        return found
 
-    def ultracart_configured(self) -> bool:
-        """Any ULTRACART_* setting present in any source — flags, environment, ``.env`` — means the real
-        API was asked for (DESIGN.md: backend selection). An unknown ``ULTRACART_*`` name counts too
-        (a misspelt key must not silently select the demo sandbox); the environment source passes on
-        known names only, so the environment is read for the others."""
-        if self._ultracart_given:
-            return True
-        return any(name.upper().startswith("ULTRACART_") and value for name, value in os.environ.items())
+    def with_provider(self, provider: Provider, **changes: Any) -> Settings:
+        """A copy whose ``provider`` settings carry ``changes`` (e.g. one tenant's credential)."""
+        copy = self.model_copy()
+        copy._providers = {**self._providers, provider.name: self.provider(provider).model_copy(update=changes)}
+        return copy
 
 
-def variable_name(field: str) -> str:
+def variable_name(field: str, model: type[BaseModel] | None = None) -> str:
     """The environment variable of a settings field (``read_only`` -> ``UC_MCP_READ_ONLY``)."""
-    info = Settings.model_fields.get(field)
+    info = (model or Settings).model_fields.get(field)
     alias = info.validation_alias if info is not None else None
     if isinstance(alias, AliasChoices) and alias.choices and isinstance(alias.choices[0], str):
         return alias.choices[0]
     return field.upper()
 
 
-def _is_secret(field: str) -> bool:
-    info = Settings.model_fields.get(field)
+def _is_secret(field: str, model: type[BaseModel]) -> bool:
+    info = model.model_fields.get(field)
     return info is not None and (info.annotation is SecretStr or SecretStr in get_args(info.annotation))
 
 
-def _field_of(location: str) -> str:
+def _field_of(location: str, model: type[BaseModel]) -> str:
     """The field an error location names: a field name (flags) or a variable name (environment, .env)."""
     wanted = location.upper()
-    for field in Settings.model_fields:
-        if field == location or variable_name(field) == wanted:
+    for field in model.model_fields:
+        if field == location or variable_name(field, model) == wanted:
             return field
     return location
 
@@ -151,15 +138,16 @@ _EXPECTATIONS = {
 }
 
 
-def describe_invalid(error: ValidationError) -> str:
+def describe_invalid(error: ValidationError, model: type[BaseModel] | None = None) -> str:
     """One line for settings that failed validation: each variable, its value (never a secret's) and
     what is allowed. Pydantic's own text spans several lines and repeats secret values."""
+    model = model or Settings
     problems = []
     for item in error.errors(include_url=False):
         location = ".".join(str(part) for part in item["loc"]) or "settings"
-        field = _field_of(location)
-        name = variable_name(field)
-        value = "(value not shown)" if _is_secret(field) else repr(_shorten(item.get("input")))
+        field = _field_of(location, model)
+        name = variable_name(field, model)
+        value = "(value not shown)" if _is_secret(field, model) else repr(_shorten(item.get("input")))
         problems.append(f"{name}={value} is not valid: expected {_expected(item)}")
     return "; ".join(problems) + "."
 
@@ -196,9 +184,28 @@ def _lower_first(text: str) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """The settings from flags (``overrides``), environment and ``.env``; a value that cannot be read is
-    a ``ConfigurationError`` with one line naming the variable, its value and what is allowed."""
+    """The settings from flags (``overrides``), environment and ``.env``, every registered provider's
+    included; values that cannot be read are one ``ConfigurationError`` line naming each variable, its value
+    (never a secret's) and what is allowed."""
+    from .providers import all_providers
+
+    problems: list[str] = []
+    settings: Settings | None = None
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as error:
-        raise ConfigurationError(describe_invalid(error)) from None
+        problems.append(describe_invalid(error))
+    env_file = overrides.get("_env_file", ".env")
+    for provider in all_providers():  # read now: a provider's bad setting is found at start-up
+        model = provider.settings
+        own = {key: value for key, value in overrides.items() if key in model.model_fields}
+        try:
+            found = model(_env_file=env_file, **own)
+        except ValidationError as error:
+            problems.append(describe_invalid(error, model))
+            continue
+        if settings is not None:
+            settings._providers[provider.name] = found
+    if problems or settings is None:
+        raise ConfigurationError("; ".join(problem.rstrip(".") for problem in problems) + ".")
+    return settings

@@ -17,11 +17,14 @@ from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
-from tests.mcp.conftest import ServerFactory, SettingsFactory
+from tests.mcp.conftest import ServerFactory, SettingsFactory, make_settings
 from uc_mcp.http_auth import Scope
-from uc_mcp.server import INSTRUCTIONS, build_server
+from uc_mcp.server import build_server, instructions, new_runtime
 from uc_mcp.ultracart.prompts import PROMPTS
 from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
+
+# The instructions as the server sends them (composed from the enabled providers).
+INSTRUCTIONS = instructions(new_runtime(make_settings(backend="sandbox"), "stdio"))
 
 pytestmark = pytest.mark.anyio
 JANE = 100001

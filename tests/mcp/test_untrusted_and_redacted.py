@@ -17,11 +17,14 @@ import pytest
 from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
 
-from tests.mcp.conftest import ServerFactory
+from tests.mcp.conftest import ServerFactory, make_settings
 from tests.mcp.test_guarded_tools import JANE, MALLORY, answering, exists, store
 from uc_mcp.core.toolspec import UNTRUSTED_NOTE
-from uc_mcp.server import INSTRUCTIONS
+from uc_mcp.server import instructions, new_runtime
 from uc_mcp.ultracart.tools import TOOLS
+
+# The instructions as the server sends them (composed from the enabled providers).
+INSTRUCTIONS = instructions(new_runtime(make_settings(backend="sandbox"), "stdio"))
 
 pytestmark = pytest.mark.anyio
 TRENT, EVE, OSCAR = 100010, 100011, 100012

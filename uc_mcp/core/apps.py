@@ -41,6 +41,15 @@ def tool_ui(view: str, app_only: bool) -> dict[str, Any]:
     return ui
 
 
+DECLINE_SUFFIX: Final = "_decline_confirmation"
+
+
+def decline_tool_name(tool: str) -> str:
+    """The app-only Cancel serving a guarded tool: its provider's (tool names are ``<provider>_<operation>``;
+    core/decline.py builds it)."""
+    return tool.split("_", 1)[0] + DECLINE_SUFFIX
+
+
 def call_meta(tool: str, arguments: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     """The result ``_meta`` that tells a view which call produced it (and, for the confirmation card, the
     key that withdraws the preview's token: ``cancel``)."""

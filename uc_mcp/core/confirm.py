@@ -196,9 +196,9 @@ class SealedRoundMiddleware:
 
 def install_round_tracking(server: Any) -> None:
     """Put :class:`SealedRoundMiddleware` just outside the SDK's ``RequestStateBoundary``."""
-    chain = server.middleware
-    index = next((i for i, item in enumerate(chain) if type(item).__name__ == "RequestStateBoundary"), len(chain))
-    chain.insert(index, SealedRoundMiddleware())
+    from .sdk import insert_before_request_state_boundary
+
+    insert_before_request_state_boundary(server, SealedRoundMiddleware())
 
 
 def claim_execution(

@@ -37,7 +37,7 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .apps import CALL_META_KEY, call_meta, shows_views, tool_ui
+from .apps import CALL_META_KEY, call_meta, decline_tool_name, shows_views, tool_ui
 from .audit import AuditLog, Auditor, AuditUnavailable, new_request_id, targets
 from .budget import BYTES_PER_TOKEN, RESULT_HEADROOM_TOKENS, result_json
 from .confirm import (
@@ -506,7 +506,10 @@ def _build_guarded_tool(
             )
             if card:
                 cancel = confirmations.tokens.cancel_key(token, spec.name, signed, tool_ctx.tenant)
-                answer.meta = call_meta(spec.name, signed, cancel=cancel)
+                # The card names the action by the tool's title and cancels through its provider's Cancel.
+                answer.meta = call_meta(
+                    spec.name, signed, cancel=cancel, title=spec.title, decline=decline_tool_name(spec.name)
+                )
             return answer
 
         async def body() -> CallToolResult:

@@ -1,9 +1,8 @@
 """Build the UltraCart client for the configured backend: the real API or the embedded sandbox.
 
-Backend selection (DESIGN.md): ``auto`` picks the embedded sandbox only for stdio with no
-``ULTRACART_*`` variable set at all; any such variable means the real API, and a missing or
-malformed credential is then an error, never a silent fallback. Over HTTP the sandbox must be
-chosen explicitly.
+Backend selection is the server's (``uc_mcp/backends.py``, across providers): any ``ULTRACART_*`` variable means
+the real API, and a missing or malformed credential is then an error, never a silent fallback. The functions
+here take the server's settings or UltraCart's own (``UltraCartSettings``) alike.
 """
 
 from __future__ import annotations
@@ -23,8 +22,11 @@ from ..core.errors import safe_url
 from ..core.http import HttpCore, HttpOptions, RetryPolicy
 from ..core.ratelimit import RateLimiter, SharedPace
 from .api import API_VERSION, UltraCartApi
+from .settings import UltraCartSettings
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from ..settings import Settings
     from .sandbox.runtime import Sandbox
 
@@ -39,22 +41,31 @@ _PLACEHOLDER = re.compile(
 )
 
 
+def ultracart(settings: Settings | UltraCartSettings) -> UltraCartSettings:
+    """UltraCart's settings, from the server's settings or as they are."""
+    if isinstance(settings, UltraCartSettings):
+        return settings
+    from .provider import PROVIDER
+
+    found = settings.provider(PROVIDER)
+    assert isinstance(found, UltraCartSettings)
+    return found
+
+
 def choose_backend(settings: Settings, transport: Literal["stdio", "http"] = "stdio") -> Backend:
-    if settings.backend == "sandbox":
-        return "sandbox"
-    if settings.backend == "ultracart":
-        return "ultracart"
-    if transport == "stdio" and not settings.ultracart_configured():
-        return "sandbox"
-    if transport == "http" and not settings.ultracart_configured():
-        raise ConfigurationError(
-            "No UltraCart credentials: set ULTRACART_API_KEY or ULTRACART_OAUTH_TOKEN, or choose the "
-            "embedded sandbox explicitly with UC_MCP_BACKEND=sandbox."
-        )
-    return "ultracart"
+    """UltraCart's backend as the server selects it (``backends.select``): "ultracart" (the real API) or
+    "sandbox"; ConfigurationError when UltraCart would not run at all."""
+    from ..backends import select
+    from .provider import PROVIDER
+
+    chosen = select(settings, transport)
+    if PROVIDER not in chosen:
+        raise ConfigurationError("UltraCart is not among the providers this configuration runs.")
+    return "sandbox" if chosen[PROVIDER] == "sandbox" else "ultracart"
 
 
-def _credential_headers(settings: Settings) -> tuple[dict[str, str], tuple[str, ...]]:
+def _credential_headers(server: Settings | UltraCartSettings) -> tuple[dict[str, str], tuple[str, ...]]:
+    settings = ultracart(server)
     key = settings.ultracart_api_key.get_secret_value().strip() if settings.ultracart_api_key else ""
     token = settings.ultracart_oauth_token.get_secret_value().strip() if settings.ultracart_oauth_token else ""
     if key and token:
@@ -87,10 +98,10 @@ def _not_a_credential(secret: str) -> str | None:
     return None
 
 
-def check_base_url(settings: Settings) -> None:
+def check_base_url(settings: Settings | UltraCartSettings) -> None:
     """``ULTRACART_BASE_URL`` must be https; plain http only to this machine (a ``uc-mcp sandbox``
     on 127.0.0.1), where nothing crosses a network."""
-    url = settings.ultracart_base_url.strip()
+    url = ultracart(settings).ultracart_base_url.strip()
     scheme, host = _scheme_and_host(url)
     shown = f"ULTRACART_BASE_URL={safe_url(url)!r}"
     if scheme not in ("https", "http") or not host:
@@ -121,7 +132,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_credentials(settings: Settings) -> None:
+def check_credentials(settings: Settings | UltraCartSettings) -> None:
     """Raise ConfigurationError when the real API is selected without a usable credential and base URL."""
     _credential_headers(settings)
     check_base_url(settings)
@@ -146,19 +157,24 @@ def sandbox_db_problem(path: Path) -> str | None:
 
 
 def check_configuration(settings: Settings, transport: Literal["stdio", "http"]) -> Backend:
-    """The backend these settings select, after checking everything it needs that can be checked
+    """UltraCart's backend as these settings select it, after checking everything it needs that can be checked
     without the network or creating a file; raises ConfigurationError naming the setting to fix."""
     backend = choose_backend(settings, transport)
-    if backend == "ultracart":
+    check_ultracart(ultracart(settings), "sandbox" if backend == "sandbox" else "api")
+    return backend
+
+
+def check_ultracart(settings: UltraCartSettings, backend: Literal["api", "sandbox"]) -> None:
+    """The provider's start-up check (``Provider.check_configuration``) for the backend it will run on."""
+    if backend == "api":
         check_credentials(settings)
     else:
         problem = sandbox_db_problem(settings.sandbox_db_path)
         if problem:
             raise ConfigurationError(_sandbox_db_message(settings, problem))
-    return backend
 
 
-def _sandbox_db_message(settings: Settings, problem: str) -> str:
+def _sandbox_db_message(settings: UltraCartSettings, problem: str) -> str:
     path = settings.sandbox_db_path
     where = "" if path.is_absolute() else str(path.resolve())  # a host starts the server in another directory
     if settings.sandbox_db is None:
@@ -172,11 +188,12 @@ def _sandbox_db_message(settings: Settings, problem: str) -> str:
     )
 
 
-def open_sandbox(settings: Settings) -> Sandbox:
+def open_sandbox(server: Settings | UltraCartSettings) -> Sandbox:
     """The embedded sandbox on ``UC_MCP_SANDBOX_DB`` (created and seeded on first use). A database that
     cannot be created or opened is a ConfigurationError naming the variable and the path."""
     import sqlite3
 
+    settings = ultracart(server)
     from .sandbox.filters import Profile
     from .sandbox.runtime import Sandbox, SandboxOptions
 
@@ -197,20 +214,29 @@ def open_sandbox(settings: Settings) -> Sandbox:
         raise ConfigurationError(message) from None
 
 
-def shared_pace(settings: Settings, credential: str) -> SharedPace | None:
+def shared_pace(redis_url: SecretStr | None, credential: str) -> SharedPace | None:
     """With ``UC_MCP_REDIS_URL``, the pace timeline every replica shares for the store this credential
     opens (keyed by its tenant name, a hash: never the credential); otherwise None (pace per process)."""
-    if settings.redis_url is None:
+    if redis_url is None:
         return None
     from ..core.shared_state import RedisPace
     from ..http_auth import tenant_of
 
-    return RedisPace(settings.redis_url.get_secret_value(), tenant_of(credential))
+    return RedisPace(redis_url.get_secret_value(), tenant_of(credential))
 
 
-def ultracart_api(settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> UltraCartApi:
+def ultracart_api(
+    server: Settings | UltraCartSettings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    redis_url: SecretStr | None = None,
+) -> UltraCartApi:
     """A client for the real UltraCart API (one request at a time unless configured otherwise); with
-    ``UC_MCP_REDIS_URL`` its pace is shared with every replica calling the same store."""
+    ``UC_MCP_REDIS_URL`` (``redis_url``, or the server settings') its pace is shared with every replica
+    calling the same store."""
+    settings = ultracart(server)
+    if redis_url is None and not isinstance(server, UltraCartSettings):
+        redis_url = server.redis_url
     headers, secrets = _credential_headers(settings)
     check_base_url(settings)
     options = HttpOptions(
@@ -218,7 +244,7 @@ def ultracart_api(settings: Settings, *, transport: httpx2.AsyncBaseTransport | 
         headers={"X-UltraCart-Api-Version": API_VERSION, **headers},
         secrets=secrets,
         transport=transport,
-        limiter=RateLimiter(settings.rate_limit, settings.concurrency or 1, shared=shared_pace(settings, secrets[0])),
+        limiter=RateLimiter(settings.rate_limit, settings.concurrency or 1, shared=shared_pace(redis_url, secrets[0])),
         base_url_setting="ULTRACART_BASE_URL",
         base_url_example=BASE_URL_EXAMPLE,
     )

@@ -1,12 +1,13 @@
 /* The confirmation card of a guarded tool. It renders the token path's preview: the action, the target as it
    is now, the exact change, and Confirm / Cancel. Confirm calls the same tool with the same arguments and
-   confirm=<token> (exactly one call); Cancel calls the app-only ultracart_decline_confirmation with the
+   confirm=<token> (exactly one call); Cancel calls the provider's app-only <provider>_decline_confirmation
+   (named in the preview's _meta, as is the action's title) with the
    token's cancel key, which withdraws the token and records the decline — it never sends the token. The card
    holds nothing the model does not hold: with UC_MCP_CONFIRM_FALLBACK=deny there is no token, and the card
    shows the refusal. */
 (function () {
   var h = UC.h, append = UC.append, replace = UC.replace, present = UC.present, money = UC.money;
-  var DECLINE_TOOL = "ultracart_decline_confirmation";
+  var DECLINE_TOOL = "ultracart_decline_confirmation"; // when the preview's _meta names none
   var MONEY = ["added", "available_now", "adjustment_amount", "balance_amount"];
   var TITLES = {
     ultracart_delete_customer: "Delete a customer",
@@ -136,7 +137,7 @@
     var call = result.call;
     var tool = call && call.tool;
     var card = h("article", { class: "confirm" });
-    var title = TITLES[tool] || (data.preview && data.preview.action ? UC.label(data.preview.action) : "Confirmation");
+    var title = call.title || TITLES[tool] || (data.preview && data.preview.action ? UC.label(data.preview.action) : "Confirmation");
     if (!result.ok || data.status !== "confirmation_required") {
       append(card, h("div", { class: "header" }, h("h1", { text: title })));
       replace(app, card);
@@ -208,7 +209,7 @@
         UC.tellModel(told);
         return;
       }
-      UC.callTool(DECLINE_TOOL, { tool: tool, arguments: call.arguments || {}, cancel: call.cancel }).then(
+      UC.callTool(call.decline || DECLINE_TOOL, { tool: tool, arguments: call.arguments || {}, cancel: call.cancel }).then(
         function (answer) {
           replace(status, UC.messageBox(answer.ok ? "info" : "error", answer.ok ? answer.data.notice || "Cancelled: nothing was done." : answer.text));
           UC.tellModel(told);

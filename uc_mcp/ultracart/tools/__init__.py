@@ -7,6 +7,8 @@ generated from it, and tests iterate it. One module per toolset.
 from __future__ import annotations
 
 from ...core.toolspec import ToolSpec
+from ..provider import DEFAULT_TOOLSETS as DEFAULT_TOOLSETS  # the provider states them
+from ..provider import TOOLSETS as TOOLSETS
 from . import (
     admin,
     count,
@@ -37,5 +39,3 @@ TOOLS: tuple[ToolSpec, ...] = (
     *guarded.TOOLS,
     *guarded.APP_TOOLS,  # toolset "apps": called by views, enabled with the guarded tools they serve
 )
-TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
-DEFAULT_TOOLSETS = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin")

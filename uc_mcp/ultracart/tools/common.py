@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
-from functools import cache
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
-    GetJsonSchemaHandler,
-    ValidationInfo,
-    field_validator,
-    model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
 
 from ...core.budget import estimate_tokens, fit_list, fit_object
+from ...core.results import ListResult as ListResult  # the bases live in core/results.py (every provider's)
+from ...core.results import ObjectResult as ObjectResult
+from ...core.results import Result as Result
+from ...core.results import StrictInput as StrictInput
+from ...core.results import WriteInput as WriteInput
+from ...core.results import mark as mark
 from ...core.toolspec import ToolContext
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 
@@ -73,66 +69,6 @@ SORT_KEY = (
 )
 
 
-NUMBER_TYPES = (int, float, Decimal)
-
-
-@cache
-def _numeric(model: type[BaseModel], name: str) -> bool:
-    """Whether field ``name`` of ``model`` takes a number (possibly optional) and never a boolean."""
-    annotation = model.model_fields[name].annotation
-    kinds = set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
-    return bool(kinds & set(NUMBER_TYPES)) and bool not in kinds
-
-
-class StrictInput(BaseModel):
-    # defer_build (inherited by every tool model): a model's validator is built on its tool's first call,
-    # not while the server starts (about a third of its start-up over a bare MCPServer; bench/RESULTS.md).
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        # JSON true/false is not a number, but pydantic's lax int reads true as 1 (limit=1, tier 1).
-        if isinstance(value, bool) and info.field_name is not None and _numeric(cls, info.field_name):
-            raise ValueError("expected a number, not true or false")
-        return value
-
-
-class WriteInput(StrictInput):
-    """Input of a write tool, at any depth: unknown fields rejected, null means "not given".
-
-    Optional fields are typed ``X | None`` in Python, but the published schema says ``X`` alone:
-    an ``anyOf [X, null]`` per field would double the size of the insert/update schemas a host
-    puts in the model's context on every turn. A null sent anyway is dropped before validation
-    (the server already does so for top-level arguments), so it never fails and never changes
-    anything. Surrounding whitespace is stripped from strings. Types are strict: JSON ``true`` is
-    not the id 1 and ``"yes"`` is not a boolean — a write must not guess.
-    """
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _null_means_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
-
-    @classmethod
-    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        for prop in handler.resolve_ref_schema(schema).get("properties", {}).values():
-            branches = prop.get("anyOf")
-            if isinstance(branches, list) and {"type": "null"} in branches:
-                rest = [branch for branch in branches if branch != {"type": "null"}]
-                if len(rest) == 1:
-                    del prop["anyOf"]
-                    prop.update(rest[0])
-            if "default" in prop and prop["default"] is None:
-                del prop["default"]
-        return schema
-
-
 class PageInput(StrictInput):
     limit: int = Field(50, ge=1, le=200, description="Customers per page (1-200).")
     offset: int = Field(0, ge=0, le=10_000_000, description="Zero-based offset: pass next_offset from the last result.")
@@ -145,32 +81,6 @@ class PageInput(StrictInput):
     sort: list[Annotated[str, Field(pattern=SORT_KEY)]] | None = Field(
         None, max_length=5, description='Sort keys, "+" ascending or "-" descending, e.g. ["-signup_dts","+email"].'
     )
-
-
-class Result(BaseModel):
-    """Results are open: extra keys never break a host."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
-    sandbox: bool | None = Field(None, description="True when the data comes from the embedded demo sandbox.")
-    notice: str | None = Field(None, description="What was left out and how to get it.")
-
-
-class ListResult(Result):
-    columns: list[str] | None = Field(None, description="Column names when items are table rows.")
-    items: list[Any] = Field(description="Rows (with columns) or objects.")
-    returned: int
-    total: int | None = Field(None, description="All matches, when the API reports it.")
-    next_offset: int | None = Field(description="Offset of the next page; null at the end.")
-
-
-class ObjectResult(Result):
-    pass
-
-
-def mark(ctx: ToolContext, result: dict[str, Any]) -> dict[str, Any]:
-    if ctx.backend == "sandbox":
-        result["sandbox"] = True
-    return result
 
 
 def customer_list(ctx: ToolContext, page: Any, request: PageInput, tool: str) -> dict[str, Any]:

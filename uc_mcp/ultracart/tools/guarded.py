@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ...core.budget import MIN_MAX_TOKENS, fit_object
 from ...core.changes import collection_changes, figure_changes, merge_changes
 from ...core.confirm import Binding, Guard, Preview
-from ...core.confirm_token import InvalidToken
+from ...core.decline import decline_tool
 from ...core.errors import ProviderError
 from ...core.toolspec import ToolContext, ToolSpec
 from ...ui import CONFIRM_VIEW
 from .. import models as m
 from ..api import tag_description
 from ..views import customer_view
-from .common import CustomerOid, ItemOid, ObjectResult, StrictInput, WriteInput, changes_field, mark
+from .common import CustomerOid, ItemOid, ObjectResult, WriteInput, changes_field, mark
 
 Token = Annotated[
     str, Field(max_length=128, description="The confirm token from the preview, after the user said yes.")
@@ -736,91 +736,6 @@ TOOLS = (
 )
 
 
-# -- the confirmation card's Cancel (MCP Apps, app-only) -------------------------------------------
+# -- the confirmation card's Cancel (MCP Apps, app-only): core/decline.py, over exactly these guarded tools ------
 
-GUARDED_TOOLS = {spec.name: spec for spec in TOOLS}
-GuardedName = Literal[
-    "ultracart_delete_customer",
-    "ultracart_merge_customer",
-    "ultracart_add_customer_store_credit",
-    "ultracart_adjust_internal_certificate",
-    "ultracart_delete_wish_list_item",
-    "ultracart_get_magic_link",
-]
-
-
-class DeclineInput(StrictInput):
-    tool: GuardedName = Field(description="The guarded tool whose preview the person cancelled.")
-    arguments: dict[str, Any] = Field(max_length=20, description="The preview's arguments.")
-    cancel: str = Field(
-        min_length=20, max_length=128, pattern=r"^c2\.", description="The preview's cancel key (not its token)."
-    )
-
-
-class DeclineResult(ObjectResult):
-    status: str = Field(description="declined | closed (the preview was no longer open: nothing recorded)")
-    # Not "token": a key of that name is a secret to the outbound filter (core/redact.py) and is dropped.
-    confirmation: str = Field(description="withdrawn | already used | expired: what became of the preview's token.")
-
-
-async def decline_confirmation(request: DeclineInput, ctx: ToolContext) -> dict[str, Any]:
-    """Withdraw the preview's token and record the person's Cancel; nothing else happens.
-
-    Only a preview this server issued for exactly this tool, tenant and arguments, and still open, is
-    declined: the cancel key is bound to them like the token, and a used or expired one records nothing."""
-    spec = GUARDED_TOOLS[request.tool]
-    try:
-        target = spec.input_model.model_validate(
-            {key: value for key, value in request.arguments.items() if value is not None and key != "confirm"}
-        )
-    except ValidationError:
-        raise ValueError(f"arguments: not the arguments of a {request.tool} preview; nothing was recorded.") from None
-    assert ctx.confirmations is not None
-    arguments = target.model_dump(mode="json", exclude={"confirm"}, exclude_none=True)
-    try:
-        outcome = ctx.confirmations.tokens.withdraw(request.cancel, request.tool, arguments, ctx.tenant)
-    except InvalidToken:
-        raise ValueError(
-            "cancel: not the cancel key of a preview this server issued for this tool and these arguments; "
-            "nothing was recorded."
-        ) from None
-    if outcome != "withdrawn":
-        notice = {
-            "used": "The confirmation had already been used: the action may have been performed. Check before "
-            "retrying.",
-            "expired": "Nothing to cancel: the confirmation had expired, and nothing was done with it.",
-        }[outcome]
-        confirmation = "already used" if outcome == "used" else "expired"
-        return mark(ctx, {"status": "closed", "confirmation": confirmation, "notice": notice})
-    warning = ctx.auditor(request.tool, arguments).try_record("declined", via="apps", outcome="token withdrawn")
-    result: dict[str, Any] = {
-        "status": "declined",
-        "confirmation": "withdrawn",
-        "notice": "Cancelled: nothing was done, and the confirmation can no longer be used.",
-    }
-    if warning:
-        result["warning"] = warning
-    return mark(ctx, result)
-
-
-APP_TOOLS = (
-    ToolSpec(
-        name="ultracart_decline_confirmation",
-        title="Cancel a confirmation",
-        description=(
-            "Called by the confirmation card when the person presses Cancel: withdraws the preview's confirm "
-            "token and records the decline in the audit log. Changes nothing in the store."
-        ),
-        toolset="apps",
-        input_model=DeclineInput,
-        output_model=DeclineResult,
-        handler=decline_confirmation,  # type: ignore[arg-type]
-        read_only=False,
-        destructive=False,
-        idempotent=True,
-        open_world=False,
-        returns_customer_text=False,
-        view=CONFIRM_VIEW,
-        app_only=True,
-    ),
-)
+APP_TOOLS = (decline_tool("ultracart", TOOLS, CONFIRM_VIEW),)

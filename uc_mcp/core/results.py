@@ -1,0 +1,115 @@
+"""The bases of every provider's tool inputs and results (the tool table's models) and ``mark``.
+
+Inputs are strict (unknown fields refused, JSON true/false never a number); write inputs treat null as "not
+given" and publish ``X`` rather than ``anyOf [X, null]`` (half the bytes a host puts in context). Results are
+open: extra keys never break a host.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from .toolspec import ToolContext
+
+__all__ = ["ListResult", "ObjectResult", "Result", "StrictInput", "WriteInput", "mark"]
+
+
+NUMBER_TYPES = (int, float, Decimal)
+
+
+@cache
+def _numeric(model: type[BaseModel], name: str) -> bool:
+    """Whether field ``name`` of ``model`` takes a number (possibly optional) and never a boolean."""
+    annotation = model.model_fields[name].annotation
+    kinds = set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
+    return bool(kinds & set(NUMBER_TYPES)) and bool not in kinds
+
+
+class StrictInput(BaseModel):
+    # defer_build (inherited by every tool model): a model's validator is built on its tool's first call,
+    # not while the server starts (about a third of its start-up over a bare MCPServer; bench/RESULTS.md).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON true/false is not a number, but pydantic's lax int reads true as 1 (limit=1, tier 1).
+        if isinstance(value, bool) and info.field_name is not None and _numeric(cls, info.field_name):
+            raise ValueError("expected a number, not true or false")
+        return value
+
+
+class WriteInput(StrictInput):
+    """Input of a write tool, at any depth: unknown fields rejected, null means "not given".
+
+    Optional fields are typed ``X | None`` in Python, but the published schema says ``X`` alone:
+    an ``anyOf [X, null]`` per field would double the size of the insert/update schemas a host
+    puts in the model's context on every turn. A null sent anyway is dropped before validation
+    (the server already does so for top-level arguments), so it never fails and never changes
+    anything. Surrounding whitespace is stripped from strings. Types are strict: JSON ``true`` is
+    not the id 1 and ``"yes"`` is not a boolean — a write must not guess.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        for prop in handler.resolve_ref_schema(schema).get("properties", {}).values():
+            branches = prop.get("anyOf")
+            if isinstance(branches, list) and {"type": "null"} in branches:
+                rest = [branch for branch in branches if branch != {"type": "null"}]
+                if len(rest) == 1:
+                    del prop["anyOf"]
+                    prop.update(rest[0])
+            if "default" in prop and prop["default"] is None:
+                del prop["default"]
+        return schema
+
+
+class Result(BaseModel):
+    """Results are open: extra keys never break a host."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+    sandbox: bool | None = Field(None, description="True when the data comes from the embedded demo sandbox.")
+    notice: str | None = Field(None, description="What was left out and how to get it.")
+
+
+class ListResult(Result):
+    columns: list[str] | None = Field(None, description="Column names when items are table rows.")
+    items: list[Any] = Field(description="Rows (with columns) or objects.")
+    returned: int
+    total: int | None = Field(None, description="All matches, when the API reports it.")
+    next_offset: int | None = Field(description="Offset of the next page; null at the end.")
+
+
+class ObjectResult(Result):
+    pass
+
+
+def mark(ctx: ToolContext, result: dict[str, Any]) -> dict[str, Any]:
+    if ctx.backend == "sandbox":
+        result["sandbox"] = True
+    return result

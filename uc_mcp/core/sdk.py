@@ -1,0 +1,64 @@
+"""Where uc-mcp reaches past the MCP SDK's public surface, in one place (tests/core/test_sdk_contract.py holds each
+of these against the installed SDK, so an SDK upgrade that moves one fails a test, not a user).
+
+- ``add_listed_tool``: a prepared ``Tool`` (our own argument handling and schemas, core/toolspec.py) added after
+  the server was built; ``MCPServer.add_tool`` takes only a function.
+- ``advertise_tool_list_changes``: the ``tools.listChanged`` capability for handshake-era clients, which the SDK
+  sets only from options passed to ``create_initialization_options`` (2026-07-28 clients learn changes through
+  ``subscriptions/listen``, which the SDK serves itself).
+- ``tell_tools_changed``: the change notification on both eras' channels.
+- ``insert_before_request_state_boundary``: a middleware that must see a call's sealed request state, placed just
+  outside the SDK's ``RequestStateBoundary`` (core/confirm.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mcp.server.lowlevel.server import NotificationOptions
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.tools.base import Tool
+
+log = logging.getLogger("uc_mcp.sdk")
+
+
+def add_listed_tool(server: MCPServer, tool: Tool) -> None:
+    server._tool_manager._tools[tool.name] = tool
+
+
+def advertise_tool_list_changes(server: MCPServer) -> None:
+    lowlevel = server._lowlevel_server
+    create = lowlevel.create_initialization_options
+
+    def with_tool_changes(
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> Any:
+        options = notification_options or NotificationOptions()
+        options.tools_changed = True
+        return create(options, experimental_capabilities, extensions)
+
+    lowlevel.create_initialization_options = with_tool_changes  # type: ignore[method-assign]
+
+
+async def tell_tools_changed(ctx: Context[Any, Any]) -> None:
+    """``notifications/tools/list_changed`` to this client, whichever protocol era it speaks."""
+    try:
+        await ctx.notify_tools_changed()  # 2026-07-28: subscriptions/listen streams
+    except Exception as error:  # no subscription bus outside a modern request: the session below serves
+        log.debug("tools changed: no listen stream (%s)", type(error).__name__)
+    session = getattr(ctx.request_context, "session", None)
+    send = getattr(session, "send_tool_list_changed", None)
+    if send is not None:
+        try:
+            await send()
+        except Exception as error:  # a stateless request has no channel for notifications
+            log.debug("tools changed: no session channel (%s)", type(error).__name__)
+
+
+def insert_before_request_state_boundary(server: MCPServer, middleware: Any) -> None:
+    chain = server.middleware
+    index = next((i for i, item in enumerate(chain) if type(item).__name__ == "RequestStateBoundary"), len(chain))
+    chain.insert(index, middleware)

@@ -1,0 +1,162 @@
+"""Dynamic toolsets (``UC_MCP_DYNAMIC_TOOLSETS=1``), in the manner of github-mcp-server's.
+
+With several providers enabled, every tool of every provider would cost the model's context on every turn. In
+dynamic mode the server lists two tools of its own (and the toolsets named in ``--toolsets``, if any):
+``uc_mcp_list_toolsets`` says which toolsets exist, what they hold and which are on, and
+``uc_mcp_enable_toolset`` turns one on: its tools (within ``--read-only`` and a token's scope) join the listing,
+with their resources and prompts, and the client is told with ``notifications/tools/list_changed``.
+
+One process serves one host on stdio, so what is enabled belongs to that host. Over HTTP one server answers
+every client of a token scope: dynamic mode is refused there (``--toolsets`` and scopes serve that purpose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
+
+from .core.errors import ConfigurationError
+from .core.results import ObjectResult, StrictInput
+from .core.sdk import add_listed_tool, advertise_tool_list_changes, tell_tools_changed
+from .core.toolspec import ToolContext, ToolSpec, build_tool
+from .toolsets import Catalogue, select_tools
+
+if TYPE_CHECKING:
+    from .http_auth import Scope
+    from .server import Runtime
+    from .settings import Settings
+
+LIST_TOOL = "uc_mcp_list_toolsets"
+ENABLE_TOOL = "uc_mcp_enable_toolset"
+
+
+class ListToolsetsInput(StrictInput):
+    pass
+
+
+class ListToolsetsResult(ObjectResult):
+    toolsets: list[dict[str, Any]] = Field(description="name, enabled, tools (their names) and what they are for.")
+
+
+class EnableToolsetInput(StrictInput):
+    toolset: str = Field(min_length=1, max_length=80, description="A name from uc_mcp_list_toolsets.")
+
+
+class EnableToolsetResult(ObjectResult):
+    toolset: str
+    enabled: list[str] = Field(description="The tools now listed (the client is told the list changed).")
+
+
+def install_dynamic_toolsets(
+    server: MCPServer,
+    settings: Settings,
+    runtime: Runtime,
+    scope: Scope | None,
+    contexts: Mapping[str, Callable[[Context[Any, Any]], ToolContext]],
+    transport: Literal["stdio", "http"],
+    listed: set[str],
+) -> None:
+    """Add the two toolset tools to ``server``; ``listed`` holds the names of the tools listed so far."""
+    if transport != "stdio":
+        raise ConfigurationError(
+            "UC_MCP_DYNAMIC_TOOLSETS works on stdio only (one host per process): over HTTP one server answers every "
+            "client of a token scope. Use --toolsets or token scopes instead."
+        )
+    from .server import wanted_toolsets
+
+    providers = {name: provider_runtime.provider for name, provider_runtime in runtime.providers.items()}
+    catalogue = Catalogue(tuple(providers.values()))
+    allowed = set(wanted_toolsets(settings.model_copy(update={"toolsets": catalogue.known()}), runtime, scope))
+    read_only = settings.read_only or (scope is not None and scope.read_only)
+    enabled: set[str] = set(catalogue.resolve(settings.toolsets)) if settings.toolsets else set()
+
+    def tools_of(toolset: str) -> list[tuple[str, ToolSpec]]:
+        provider = providers[toolset.split(".", 1)[0]]
+        return [(provider.name, spec) for spec in select_tools(provider, provider.tools(), {toolset}, read_only)]
+
+    async def list_toolsets(request: ListToolsetsInput, ctx: ToolContext) -> dict[str, Any]:
+        rows = [
+            {
+                "toolset": toolset,
+                "enabled": toolset in enabled,
+                "tools": [spec.name for _, spec in tools_of(toolset) if not spec.app_only],
+            }
+            for toolset in catalogue.known()
+            if toolset in allowed
+        ]
+        return {"toolsets": rows}
+
+    async def enable_toolset(request: EnableToolsetInput, ctx: ToolContext) -> dict[str, Any]:
+        try:
+            (toolset, *more) = catalogue.resolve([request.toolset], "toolset")
+        except ConfigurationError as problem:
+            raise ValueError(str(problem)) from None
+        if more or toolset not in allowed:
+            raise ValueError(
+                f"toolset: {request.toolset!r} is not one toolset this server may enable; see {LIST_TOOL}."
+            )
+        added = []
+        for owner, spec in tools_of(toolset):
+            if spec.name not in listed:
+                add_listed_tool(server, build_tool(spec, contexts[owner]))
+                listed.add(spec.name)
+                added.append(spec.name)
+        provider = providers[toolset.split(".", 1)[0]]
+        if provider.register_resources is not None and added:
+            provider.register_resources(server, contexts[provider.name], set(added), transport)
+        if provider.register_prompts is not None and added:
+            provider.register_prompts(server, listed)
+        enabled.add(toolset)
+        if added and ctx.mcp is not None:
+            await tell_tools_changed(ctx.mcp)
+        return {"toolset": toolset, "enabled": sorted(listed - {LIST_TOOL, ENABLE_TOOL})}
+
+    for spec in _specs(list_toolsets, enable_toolset):
+        add_listed_tool(server, build_tool(spec, _plain_context(settings, runtime)))
+        listed.add(spec.name)
+    advertise_tool_list_changes(server)
+
+
+def _plain_context(settings: Settings, runtime: Runtime) -> Callable[[Context[Any, Any]], ToolContext]:
+    def context(ctx: Context[Any, Any]) -> ToolContext:
+        return ToolContext(client=lambda: None, max_tokens=settings.max_result_tokens, backend="none", mcp=ctx)
+
+    return context
+
+
+def _specs(list_toolsets: Any, enable_toolset: Any) -> tuple[ToolSpec, ToolSpec]:
+    return (
+        ToolSpec(
+            name=LIST_TOOL,
+            title="List toolsets",
+            description="The toolsets this server offers, which are enabled, and the tools each holds. Enable one "
+            f"with {ENABLE_TOOL} before using its tools.",
+            toolset="dynamic",
+            input_model=ListToolsetsInput,
+            output_model=ListToolsetsResult,
+            handler=list_toolsets,
+            read_only=True,
+            destructive=False,
+            idempotent=True,
+            open_world=False,
+            returns_customer_text=False,
+        ),
+        ToolSpec(
+            name=ENABLE_TOOL,
+            title="Enable a toolset",
+            description=f"Turn on one toolset from {LIST_TOOL}: its tools join the list (the client is told the "
+            "list changed). Enables only; nothing in any store changes.",
+            toolset="dynamic",
+            input_model=EnableToolsetInput,
+            output_model=EnableToolsetResult,
+            handler=enable_toolset,
+            read_only=True,
+            destructive=False,
+            idempotent=True,
+            open_world=False,
+            returns_customer_text=False,
+        ),
+    )
