@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import Figure, print_figure, scratch
 
-FIGURES = ("1", "2", "3", "4", "5", "6", "7")
+FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 
 
 def machine() -> str:
@@ -45,7 +45,7 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds: under two minutes")
-    parser.add_argument("--only", help="comma list of figures to run (1-7)")
+    parser.add_argument("--only", help="comma list of figures to run (1-9)")
     parser.add_argument("--json", type=Path, help="also write every figure's numbers to this file")
     args = parser.parse_args(argv)
     for name in list(os.environ):  # hermetic: no ULTRACART_* / UC_MCP_* setting changes what is measured
@@ -55,13 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("uc_mcp").setLevel(logging.WARNING)
     wanted = set(args.only.split(",")) if args.only else set(FIGURES)
     quick = args.quick
-    sizes = {
+    sizes: dict[str, Any] = {
         "startup_rounds": 3 if quick else 9,
         "overhead_calls": 300 if quick else 1000,
         "paging_rounds": 5 if quick else 11,
-        "rate_page": 200 if quick else 100,
+        "ahead_rounds": 2 if quick else 3,
+        "rate_rounds": 2 if quick else 3,
+        "seed_rounds": 2 if quick else 3,
+        "seed_customers": 10_000 if quick else 20_000,
         "large": 20_000 if quick else 100_000,
         "rate_seconds": 1.0 if quick else 2.0,
+        "stdio_calls": 300 if quick else 1000,
+        "versus_rounds": 2 if quick else 5,
+        "versus_calls": 100 if quick else 300,
+        "walk_rounds": 2 if quick else 3,
     }
     print(f"machine: {machine()}", flush=True)
     print(f"mode: {'quick' if quick else 'full'} {sizes}", flush=True)
@@ -84,12 +91,16 @@ def main(argv: list[str] | None = None) -> int:
             from bench import startup
 
             show(startup.figure(sizes["startup_rounds"]))
-        if wanted & {"2", "4", "6", "7"}:
+        if wanted & {"2", "4", "6", "7", "8", "9"}:
             seed_database(small, 10_000)
         if "2" in wanted:
             from bench import overhead
 
             show(overhead.figure(small, 10_000, sizes["overhead_calls"]))
+        if "8" in wanted:
+            from bench import stdio_call
+
+            show(stdio_call.figure(small, 10_000, sizes["stdio_calls"]))
         if "3" in wanted:
             from bench import context
 
@@ -104,15 +115,15 @@ def main(argv: list[str] | None = None) -> int:
             from bench import client
 
             show(client.paging_figure(small, 10_000, sizes["paging_rounds"]))
-            for figure in client.concurrency_figure(small, 10_000):
+            for figure in client.concurrency_figure(small, 10_000, sizes["ahead_rounds"]):
                 show(figure)
-            show(client.rate_limited_figure(small, 10_000, limit=sizes["rate_page"]))
+            show(client.rate_limited_figure(small, 10_000, sizes["rate_rounds"]))
         if "6" in wanted:
             from bench import definitions
 
             show(definitions.figure(small, 10_000))
         seeded = None
-        if wanted & {"5", "7"}:
+        if wanted & {"5", "7", "9"}:
             from bench import sandbox
 
             seeded = sandbox.seed(large, sizes["large"])
@@ -120,12 +131,31 @@ def main(argv: list[str] | None = None) -> int:
             from bench import sandbox
 
             assert seeded is not None
-            for figure in sandbox.figures(large, sizes["large"], seeded, small, 10_000, sizes["rate_seconds"]):
+            rounds = sandbox.seed_rounds(folder, sizes["seed_customers"], sizes["seed_rounds"])
+            for figure in sandbox.figures(large, sizes["large"], seeded, rounds, small, 10_000, sizes["rate_seconds"]):
                 show(figure)
         if "5" in wanted:
             from bench import memory
 
             show(memory.figure(large, sizes["large"]))
+        if "9" in wanted:
+            from bench import versus
+
+            reason = versus.unavailable()
+            if reason:
+                print(f"9    FastMCP from_openapi comparison skipped: {reason}", flush=True)
+                extras["skipped"] = {"9": reason}
+            else:
+                for figure in versus.figures(
+                    small,
+                    10_000,
+                    large,
+                    sizes["large"],
+                    rounds=sizes["versus_rounds"],
+                    calls=sizes["versus_calls"],
+                    walk_rounds=sizes["walk_rounds"],
+                ):
+                    show(figure)
     failed = [figure for figure in figures if not figure.passed]
     print(
         f"{len(figures) - len(failed)} of {len(figures)} figures meet their targets "

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 MB = 1024 * 1024
+T = TypeVar("T")
 
 
 # -- memory ------------------------------------------------------------------------------------------
@@ -89,6 +90,19 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def round_ratio(ours: list[float], theirs: list[float]) -> float:
+    """The median of the per-round ratios ``ours[i] / theirs[i]``: each round's two measurements ran back
+    to back under the same machine load, so the drift between rounds (other work on a shared machine)
+    cancels, which a ratio of the two medians does not do."""
+    return statistics.median(mine / other for mine, other in zip(ours, theirs, strict=True))
+
+
+def rotated(names: tuple[T, ...], index: int) -> tuple[T, ...]:
+    """``names`` starting at position ``index`` (mod len): each leads a round in turn."""
+    shift = index % len(names)
+    return names[shift:] + names[:shift]
+
+
 # -- environments ------------------------------------------------------------------------------------
 
 
@@ -141,7 +155,7 @@ class Figure:
     number: str
     name: str
     measured: float
-    target: float
+    target: float | None  # None: reported, no target (the table says "report")
     higher_is_better: bool = False
     unit: str = "x"
     detail: str = ""
@@ -149,12 +163,16 @@ class Figure:
 
     @property
     def passed(self) -> bool:
+        if self.target is None:
+            return True
         return self.measured >= self.target if self.higher_is_better else self.measured <= self.target
 
     def row(self) -> str:
         sign = ">=" if self.higher_is_better else "<="
-        value = f"{self.measured:.3f}{self.unit}" if self.measured < 100 else f"{self.measured:,.0f}{self.unit}"
-        target = f"{sign} {self.target:g}{self.unit}"
+        value = f"{self.measured:.3f}{self.unit}" if abs(self.measured) < 100 else f"{self.measured:,.0f}{self.unit}"
+        if self.target is None:
+            return f"{self.number:<4} {self.name:<44} {value:>12} {'-':>12}  report"
+        target = f"{sign} {self.target:.3g}{self.unit}"
         return f"{self.number:<4} {self.name:<44} {value:>12} {target:>12}  {'pass' if self.passed else 'FAIL'}"
 
 

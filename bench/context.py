@@ -318,7 +318,7 @@ def figures(db: Path, customers: int) -> tuple[list[Figure], dict[str, Any]]:
 
 
 def vars_of(answer: Answer) -> dict[str, Any]:
-    return {name: getattr(answer, name) for name in Answer.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(answer, name) for name in Answer.__slots__}
 
 
 def median_tokens(answers: list[Answer]) -> float:

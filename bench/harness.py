@@ -92,5 +92,5 @@ async def session(db: Path, customers: int, **overrides: Any) -> AsyncIterator[S
         async with Client(server) as client:
             yield Session(client, runtime)
     finally:
-        await runtime.api.aclose()
+        await runtime.client().aclose()  # the client opened above (kept by the runtime)
         runtime.sandbox.close()

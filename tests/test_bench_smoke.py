@@ -3,11 +3,13 @@ numbers are not checked — only that each benchmark still runs against today's 
 
 from __future__ import annotations
 
+import importlib.util
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from bench import client, definitions, overhead
+from bench import client, definitions, overhead, sandbox, stdio_call
 from bench.harness import seed_database
 
 CUSTOMERS = 300
@@ -20,7 +22,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_per_call_overhead_benchmark_runs(db: Path) -> None:
     result = overhead.run(db, CUSTOMERS, calls=20)
-    assert result["mcp_ms"] > 0 and result["direct_ms"] > 0
+    assert result["mcp_ms"] > 0 and result["direct_ms"] > 0 and result["ratio_to_floor"] > 0
 
 
 def test_the_pager_benchmark_runs(db: Path) -> None:
@@ -28,7 +30,55 @@ def test_the_pager_benchmark_runs(db: Path) -> None:
     assert result["customers"] == CUSTOMERS and result["ratio"] > 0
 
 
+def test_the_rate_limited_walk_benchmark_runs_both_walks(db: Path) -> None:
+    result = client.rate_limited(db, CUSTOMERS, rate=50.0, limit=100, rounds=1)
+    assert result["failures"] == 0 and result["ratio"] > 0 and result["known_s"] > 0
+
+
 def test_the_tool_definition_benchmark_names_the_largest_tools(db: Path) -> None:
     result = definitions.run(db, CUSTOMERS)
     assert result["default"]["tools"] > 20 and len(result["default"]["largest"]) == 5
     assert result["default"]["over_budget"] == []
+
+
+def _contents(path: Path) -> tuple[dict[str, int], set[str]]:
+    """Rows per table and the index names of a database."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        rows = {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
+        indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        conn.close()
+    return rows, indexes
+
+
+def test_the_seeding_floor_stores_every_row_and_index_of_the_store(db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "stored.sqlite3"
+    assert sandbox.store_rows(db, copy) > 0
+    assert _contents(copy) == _contents(db)
+
+
+def test_the_stdio_per_call_benchmark_runs(db: Path) -> None:
+    result = stdio_call.run(db, CUSTOMERS, calls=5)
+    assert result["uc_mcp_ms"] > 0 and result["floor_ms"] > 0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("fastmcp") is None, reason="fastmcp is a bench extra")
+def test_the_fastmcp_comparison_runs(db: Path, tmp_path: Path) -> None:
+    # Each server started once (figure 9's start-up rounds spawn them again and again: seconds each).
+    from bench import versus
+    from bench.common import sandbox_server
+
+    with sandbox_server(db) as base_url:
+        running = versus._started(versus.Servers(tmp_path, base_url))
+        try:
+            call = versus.per_call(running, CUSTOMERS, calls=3)
+            done = versus.tasks(running, versus.pick_targets(db, CUSTOMERS))
+            walked = versus.walks(running, CUSTOMERS, rounds=1)
+        finally:
+            for server in running.values():
+                server.close()
+    assert call["ratio"] > 0 and walked["walk_ratio"] > 0 and walked["export_ratio"] > 0
+    # The two servers' call sequences answer each task alike (the same customer, count, top balance).
+    assert [task["uc-mcp"]["answer"] for task in done] == [task["fastmcp"]["answer"] for task in done]
