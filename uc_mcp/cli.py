@@ -178,7 +178,7 @@ def _all_tools(args: argparse.Namespace) -> list[Any]:
 
 
 def _run_tools(args: argparse.Namespace) -> int:
-    from .schemas import TOTAL_BUDGET, budget_problems, definition, sizes
+    from .schemas import TOTAL_BUDGET, budget_problems, default_listing_sizes, definition, sizes
 
     tools = _all_tools(args)
     if args.json:
@@ -200,32 +200,11 @@ def _run_tools(args: argparse.Namespace) -> int:
         print(f"over budget: {problem}")
     if not getattr(args, "toolsets", None):
         print("\ndefault listing of each combination of providers (DESIGN.md: at most 64 KB together):")
-        for names, listed in default_listing_sizes():
+        from .providers import all_providers
+
+        for names, listed in default_listing_sizes(all_providers()):
             print(f"  {'+'.join(names):40} {listed:7,} B{'  over budget' if listed > TOTAL_BUDGET else ''}")
     return 0
-
-
-def default_listing_sizes() -> list[tuple[tuple[str, ...], int]]:
-    """The bytes a host puts in context for the default listing, for every non-empty combination of providers."""
-    import itertools
-
-    from .providers import all_providers
-    from .schemas import sizes
-    from .toolsets import Catalogue, select_tools
-
-    providers = all_providers()
-    found = []
-    for count in range(1, len(providers) + 1):
-        for group in itertools.combinations(providers, count):
-            wanted = set(Catalogue(group).defaults())
-            total = sum(
-                sizes(spec).context
-                for provider in group
-                for spec in select_tools(provider, provider.tools(), wanted, read_only=False)
-                if not spec.app_only
-            )
-            found.append((tuple(provider.name for provider in group), total))
-    return found
 
 
 def _run_schemas(args: argparse.Namespace) -> int:

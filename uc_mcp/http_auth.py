@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from .core.tenants import tenant_of as tenant_of  # a credential's store name (core/tenants.py)
 from .settings import Settings
 
 SCOPE_KEY: Final = "uc_mcp"  # where the gate leaves the caller in the ASGI scope's "state"
@@ -121,11 +122,6 @@ def authenticate(header: str | None, tokens: Mapping[str, Principal]) -> Princip
         if hmac.compare_digest(digest, offered):
             found = principal
     return found
-
-
-def tenant_of(credential: str) -> str:
-    """A stable, non-reversible name for the store a credential opens."""
-    return "t-" + hashlib.sha256(credential.encode()).hexdigest()[:16]
 
 
 def caller_of(ctx: Any) -> Caller | None:

@@ -129,3 +129,24 @@ def check_all(providers: Sequence[Provider], root: Path = SCHEMA_DIR) -> list[st
     if root.is_dir():
         differences += [f"not a provider's: {path.name}" for path in sorted(root.iterdir()) if path.name not in names]
     return differences
+
+
+def default_listing_sizes(providers: Sequence[Provider]) -> list[tuple[tuple[str, ...], int]]:
+    """The bytes a host puts in context for the default listing (name + title + description + inputSchema), for
+    every non-empty combination of ``providers``: with several, each lists its shared defaults (toolsets.py)."""
+    import itertools
+
+    from .toolsets import Catalogue, select_tools
+
+    found = []
+    for count in range(1, len(providers) + 1):
+        for group in itertools.combinations(providers, count):
+            wanted = set(Catalogue(group).defaults())
+            total = sum(
+                sizes(spec).context
+                for provider in group
+                for spec in select_tools(provider, provider.tools(), wanted, read_only=False)
+                if not spec.app_only
+            )
+            found.append((tuple(provider.name for provider in group), total))
+    return found

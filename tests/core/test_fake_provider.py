@@ -273,3 +273,16 @@ def test_the_doctor_checks_it(fakeshop: Provider, monkeypatch: pytest.MonkeyPatc
     lines = [finding.render() for finding in diagnose("stdio", network=False)]
     assert any(line.startswith("ok    fakeshop backend") and "fakeshop on its sandbox" in line for line in lines), lines
     assert any(line.startswith("ok    ultracart backend") for line in lines), lines
+
+
+def test_every_combination_of_providers_lists_within_the_definitions_budget(fakeshop: Provider) -> None:
+    """DESIGN.md: the default listing a host puts in context stays within 64 KB with every provider enabled, not
+    per provider. Every combination of the registered providers (and this test's) is measured."""
+    from uc_mcp.providers import all_providers
+    from uc_mcp.schemas import TOTAL_BUDGET, default_listing_sizes
+
+    measured = dict(default_listing_sizes(all_providers()))
+    assert ("ultracart", "fakeshop") in measured and ("ultracart",) in measured
+    assert {names: size for names, size in measured.items() if size > TOTAL_BUDGET} == {}
+    # With others enabled, a provider lists its smaller shared defaults.
+    assert measured[("ultracart", "fakeshop")] < measured[("ultracart",)]

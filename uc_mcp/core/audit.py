@@ -29,11 +29,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from .redact import MASKABLE, SECRET_KEYS, SECRET_VALUE, Redactor, filtered_key, holds_secret_value
 
-EVENTS: Final = (
+# Every event a record can carry: typed, so a misspelt event is a type error, not a record nobody finds.
+AuditEvent = Literal[
     "rejected",
     "previewed",
     "elicited",
@@ -46,7 +47,8 @@ EVENTS: Final = (
     "executed",
     "failed",
     "outcome_unknown",
-)
+]
+EVENTS: Final = get_args(AuditEvent)
 # The audit trail names who was affected by id only; every personal field class is masked.
 _AUDIT_MASKS: Final = Redactor(frozenset(MASKABLE))
 _MAX_TEXT = 80
@@ -170,7 +172,7 @@ class Auditor:
 
     def record(
         self,
-        event: str,
+        event: AuditEvent,
         *,
         outcome: str | None = None,
         error: str | None = None,
@@ -202,7 +204,7 @@ class Auditor:
 
     def try_record(
         self,
-        event: str,
+        event: AuditEvent,
         *,
         outcome: str | None = None,
         error: str | None = None,

@@ -166,6 +166,8 @@ class Provider:
     audit_id_keys: frozenset[str] = frozenset()
     # Schemas the provider keeps out of tool definitions (DESIGN.md: they would cost every turn's context).
     forbidden_graphs: tuple[str, ...] = ()
+    # DESIGN.md: every tool marked destructive is guarded, unless named here with the reason.
+    unguarded_destructive: Mapping[str, str] = field(default_factory=dict)
 
     def qualified(self, toolset: str) -> str:
         return qualified_toolset(self.name, toolset)

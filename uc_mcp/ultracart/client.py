@@ -21,6 +21,7 @@ from ..core.errors import ConfigurationError as ConfigurationError  # callers im
 from ..core.errors import safe_url
 from ..core.http import HttpCore, HttpOptions, RetryPolicy
 from ..core.ratelimit import RateLimiter, SharedPace
+from ..core.tenants import shared_pace as shared_pace  # every provider's (core/tenants.py)
 from .api import API_VERSION, UltraCartApi
 from .settings import UltraCartSettings
 
@@ -212,17 +213,6 @@ def open_sandbox(server: Settings | UltraCartSettings) -> Sandbox:
         message = _sandbox_db_message(settings, reason)
         log.error("configuration: %s", message)  # the operator's copy; every tool call answers with it too
         raise ConfigurationError(message) from None
-
-
-def shared_pace(redis_url: SecretStr | None, credential: str) -> SharedPace | None:
-    """With ``UC_MCP_REDIS_URL``, the pace timeline every replica shares for the store this credential
-    opens (keyed by its tenant name, a hash: never the credential); otherwise None (pace per process)."""
-    if redis_url is None:
-        return None
-    from ..core.shared_state import RedisPace
-    from ..http_auth import tenant_of
-
-    return RedisPace(redis_url.get_secret_value(), tenant_of(credential))
 
 
 def ultracart_api(

@@ -159,4 +159,7 @@ PROVIDER: Final = Provider(
     describe_api=_describe_api,
     describe_sandbox=_describe_sandbox,
     forbidden_graphs=("Order", "CustomerActivity", "CustomerEDI", "GiftCertificate"),
+    unguarded_destructive={
+        "ultracart_update_customer": "a targeted field update the user asked for; the result lists what changed",
+    },
 )

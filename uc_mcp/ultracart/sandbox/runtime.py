@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx2
 
+from ...core.sandbox.transport import SandboxTransport
 from .app import API_VERSION, BASE_PATH, DEFAULT_API_KEY, create_app
 from .clock import Clock
-from .faults import FaultConfig, FaultMiddleware
+from .faults import FaultConfig, ultracart_faults
 from .filters import Profile
 from .store import SandboxStore
-from .transport import SandboxTransport
 
 IN_PROCESS_BASE_URL = "http://sandbox.uc-mcp.invalid" + BASE_PATH
 
@@ -38,7 +38,7 @@ class Sandbox:
             options.db, customers=options.customers, seed=options.seed, profile=options.profile, clock=options.clock
         )
         self.app = create_app(self.store, api_key=options.api_key)
-        self.faults = FaultMiddleware(self.app, options.faults)
+        self.faults = ultracart_faults(self.app, options.faults)
 
     @property
     def asgi(self) -> Any:

@@ -1,4 +1,5 @@
-"""Toolset ``admin``: editor values, DataTables and profile-value search (magic links arrive with confirmation)."""
+"""Toolset ``admin``: editor values, DataTables and profile-value search (the magic link is a guarded tool,
+guarded.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from ...core.paging import Page
-from ...core.toolspec import ToolContext, ToolSpec
+from ...core.toolspec import Hints, ToolContext, ToolSpec
 from .. import models as m
 from .common import ListResult, ObjectResult, PageInput, StrictInput, customer_list, fitted_payload, mark, one_object
 from .email_lists import NoInput
@@ -56,7 +57,7 @@ async def get_customers_for_data_tables(request: DataTablesInput, ctx: ToolConte
     return customer_list(ctx, page, PageInput(limit=max(1, len(items))), "ultracart_get_customers")
 
 
-READ = {"read_only": True, "destructive": False, "idempotent": True, "toolset": "admin"}
+READ: Hints = {"read_only": True, "destructive": False, "idempotent": True, "toolset": "admin"}
 TOOLS = (
     ToolSpec(
         name="ultracart_get_customer_editor_values",
@@ -65,8 +66,8 @@ TOOLS = (
         description="Allowed values for customer fields: countries, card types, terms, QuickBooks classes, sales reps.",
         input_model=NoInput,
         output_model=EditorValuesResult,
-        handler=get_customer_editor_values,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customer_editor_values,
+        **READ,
     ),
     ToolSpec(
         name="ultracart_search_customer_profile_values",
@@ -74,8 +75,8 @@ TOOLS = (
         description="Tag values in use that contain some text, with how many customers carry each.",
         input_model=LookupInput,
         output_model=LookupResult,
-        handler=search_customer_profile_values,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=search_customer_profile_values,
+        **READ,
     ),
     ToolSpec(
         name="ultracart_get_customers_for_data_tables",
@@ -86,7 +87,7 @@ TOOLS = (
         ),
         input_model=DataTablesInput,
         output_model=ListResult,
-        handler=get_customers_for_data_tables,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customers_for_data_tables,
+        **READ,
     ),
 )

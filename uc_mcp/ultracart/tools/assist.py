@@ -1,4 +1,5 @@
-"""What the assist tools (find, overview, count) share: an API-call budget and local matching.
+"""What the assist tools (find, overview, count, rank) share: UltraCart's paging facts and local matching (the
+API-call budget is every provider's: core/callbudget.py).
 
 Honesty with the real API (issue 6): UltraCart documents exact-match filters at best, may leave
 ``total_records`` null, and allows about 1,000 requests an hour, one at a time. So every assist
@@ -14,12 +15,14 @@ depends on the store: the sandbox's ``strict`` profile matches exactly and case-
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from pydantic import Field
 
+from ...core.callbudget import BudgetSpent as BudgetSpent  # every provider's (core/callbudget.py)
+from ...core.callbudget import CallBudget as CallBudget
 from ...core.paging import Page
 
 T = TypeVar("T")
@@ -27,30 +30,6 @@ T = TypeVar("T")
 MaxCalls = Field(8, ge=1, le=100, description="Most UltraCart API calls this may make (the API allows ~1,000 an hour).")
 PAGE: Final = 200  # the API's largest page
 CANDIDATE_EXPANSION: Final = ("billing", "shipping", "tags")
-
-
-class BudgetSpent(Exception):
-    """The tool's ``max_calls`` is used up; the caller returns what it has."""
-
-
-@dataclass(slots=True)
-class CallBudget:
-    """Counts the API calls of one tool call and refuses the one past ``limit``."""
-
-    limit: int
-    used: int = 0
-    log: list[str] = field(default_factory=list)  # what each call was, for "how it was computed"
-
-    @property
-    def left(self) -> int:
-        return self.limit - self.used
-
-    async def call(self, label: str, make: Callable[[], Awaitable[T]]) -> T:
-        if self.used >= self.limit:
-            raise BudgetSpent(label)
-        self.used += 1
-        self.log.append(label)
-        return await make()
 
 
 # Filters whose two-letter values are codes (US states, countries). Assumed: UltraCart stores codes in

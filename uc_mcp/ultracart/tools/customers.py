@@ -1,5 +1,5 @@
-"""Toolset ``customers``: find, read, insert and update customers (delete and merge arrive with their
-confirmation flow)."""
+"""Toolset ``customers``: find, read, insert and update customers (delete and merge are guarded tools,
+guarded.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ...core.budget import MIN_MAX_TOKENS, estimate_tokens, fit_list
 from ...core.changes import collection_changes
 from ...core.errors import BadRequest, NotFound
 from ...core.filtering import first_matches
-from ...core.toolspec import ToolContext, ToolSpec
+from ...core.toolspec import Hints, ToolContext, ToolSpec
 from ...ui import CUSTOMER_VIEW, TABLE_VIEW
 from .. import models as m
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
@@ -320,7 +320,7 @@ async def update_customer(request: UpdateCustomerInput, ctx: ToolContext) -> dic
     return changed_object(ctx, "customer", updated, changes, hint=WRITTEN_HINT)
 
 
-READ = {"read_only": True, "destructive": False, "idempotent": True, "toolset": "customers"}
+READ: Hints = {"read_only": True, "destructive": False, "idempotent": True, "toolset": "customers"}
 
 TOOLS = (
     ToolSpec(
@@ -337,8 +337,8 @@ TOOLS = (
         ),
         input_model=GetCustomersInput,
         output_model=FilteredListResult,
-        handler=get_customers,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customers,
+        **READ,
         view=TABLE_VIEW,
     ),
     ToolSpec(
@@ -350,8 +350,8 @@ TOOLS = (
         ),
         input_model=CustomerQueryInput,
         output_model=ListResult,
-        handler=get_customers_by_query,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customers_by_query,
+        **READ,
         view=TABLE_VIEW,
     ),
     ToolSpec(
@@ -363,8 +363,8 @@ TOOLS = (
         ),
         input_model=GetCustomerInput,
         output_model=CustomerResult,
-        handler=get_customer,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customer,
+        **READ,
         view=CUSTOMER_VIEW,
     ),
     ToolSpec(
@@ -376,8 +376,8 @@ TOOLS = (
         ),
         input_model=GetCustomerByEmailInput,
         output_model=CustomerResult,
-        handler=get_customer_by_email,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customer_by_email,
+        **READ,
         view=CUSTOMER_VIEW,
     ),
     ToolSpec(
@@ -393,7 +393,7 @@ TOOLS = (
         toolset="customers",
         input_model=NewCustomer,
         output_model=CustomerWriteResult,
-        handler=insert_customer,  # type: ignore[arg-type]
+        handler=insert_customer,
         read_only=False,
         destructive=False,
         idempotent=False,
@@ -414,7 +414,7 @@ TOOLS = (
         toolset="customers",
         input_model=UpdateCustomerInput,
         output_model=CustomerWriteResult,
-        handler=update_customer,  # type: ignore[arg-type]
+        handler=update_customer,
         read_only=False,
         destructive=True,  # unguarded on purpose: a targeted field update the user asked for
         idempotent=True,

@@ -20,7 +20,7 @@ from ...core.changes import collection_changes, figure_changes, merge_changes
 from ...core.confirm import Binding, Guard, Preview
 from ...core.decline import decline_tool
 from ...core.errors import ProviderError
-from ...core.toolspec import ToolContext, ToolSpec
+from ...core.toolspec import Hints, ToolContext, ToolSpec
 from ...ui import CONFIRM_VIEW
 from .. import models as m
 from ..api import tag_description
@@ -647,7 +647,7 @@ async def execute_link(request: MagicLinkInput, ctx: ToolContext, binding: Bindi
     )
 
 
-WRITE = {"read_only": False, "destructive": True, "idempotent": False}
+WRITE: Hints = {"read_only": False, "destructive": True, "idempotent": False}
 
 
 async def _only_through_the_guard(request: Any, ctx: ToolContext) -> dict[str, Any]:
@@ -657,22 +657,27 @@ async def _only_through_the_guard(request: Any, ctx: ToolContext) -> dict[str, A
 
 
 def _spec(
-    name: str, title: str, toolset: str, description: str, model: type[WriteInput], guard: Guard, **hints: bool
+    name: str,
+    title: str,
+    toolset: str,
+    description: str,
+    model: type[WriteInput],
+    guard: Guard,
+    idempotent: bool = False,
 ) -> ToolSpec:
-    flags = {**WRITE, **hints}
+    flags: Hints = {**WRITE, "idempotent": idempotent, "toolset": toolset}
     return ToolSpec(
         name=name,
         title=title,
         description=description
         + " Needs the user's explicit confirmation: the host asks them, or the result is a preview with a "
         "confirm token to use only after they say yes.",
-        toolset=toolset,
         input_model=model,
         output_model=GuardedResult,
         handler=_only_through_the_guard,
         guard=guard,
         view=CONFIRM_VIEW,
-        **flags,  # type: ignore[arg-type]
+        **flags,
     )
 
 
@@ -731,7 +736,6 @@ TOOLS = (
         "Create a magic link that logs into a storefront as the customer (a credential).",
         MagicLinkInput,
         Guard(preview_link, execute_link),
-        destructive=True,
     ),
 )
 

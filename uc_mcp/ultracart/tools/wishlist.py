@@ -1,5 +1,5 @@
-"""Toolset ``wishlist``: a customer's wishlist — read, add and change items (deleting one arrives with
-the confirmation flow)."""
+"""Toolset ``wishlist``: a customer's wishlist — read, add and change items (deleting one is a guarded tool,
+guarded.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from ...core.changes import collection_changes, record_changes
-from ...core.toolspec import ToolContext, ToolSpec
+from ...core.toolspec import Hints, ToolContext, ToolSpec
 from .. import models as m
 from .common import (
     CustomerOid,
@@ -127,7 +127,7 @@ def _dump(item: m.CustomerWishListItem) -> dict[str, Any]:
     return item.model_dump(mode="json", exclude_none=True)
 
 
-READ = {"read_only": True, "destructive": False, "idempotent": True, "toolset": "wishlist"}
+READ: Hints = {"read_only": True, "destructive": False, "idempotent": True, "toolset": "wishlist"}
 TOOLS = (
     ToolSpec(
         name="ultracart_get_customer_wish_list",
@@ -135,8 +135,8 @@ TOOLS = (
         description="All items on a customer's wishlist.",
         input_model=WishListInput,
         output_model=WishListResult,
-        handler=get_customer_wish_list,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customer_wish_list,
+        **READ,
     ),
     ToolSpec(
         name="ultracart_get_customer_wish_list_item",
@@ -144,8 +144,8 @@ TOOLS = (
         description="One wishlist item of a customer by its customer_wishlist_item_oid.",
         input_model=WishListItemInput,
         output_model=WishListItemResult,
-        handler=get_customer_wish_list_item,  # type: ignore[arg-type]
-        **READ,  # type: ignore[arg-type]
+        handler=get_customer_wish_list_item,
+        **READ,
     ),
     ToolSpec(
         name="ultracart_insert_wish_list_item",
@@ -159,7 +159,7 @@ TOOLS = (
         toolset="wishlist",
         input_model=InsertWishListItemInput,
         output_model=WishListItemWriteResult,
-        handler=insert_wish_list_item,  # type: ignore[arg-type]
+        handler=insert_wish_list_item,
         read_only=False,
         destructive=False,
         idempotent=False,
@@ -174,7 +174,7 @@ TOOLS = (
         toolset="wishlist",
         input_model=UpdateWishListItemInput,
         output_model=WishListItemWriteResult,
-        handler=update_wish_list_item,  # type: ignore[arg-type]
+        handler=update_wish_list_item,
         read_only=False,
         destructive=False,
         idempotent=True,
