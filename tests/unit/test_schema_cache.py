@@ -1,5 +1,6 @@
 """Tool schemas kept between runs (``core/schema_cache.py``): used only under the same fingerprint, only for
-this package's models, never written when bytecode is not, and never an error when the file is bad."""
+this package's models, kept under PYTHONDONTWRITEBYTECODE and beside a read-only home (issue 17.7), and never an
+error when the file is bad."""
 
 from __future__ import annotations
 
@@ -81,12 +82,38 @@ def test_models_outside_the_package_and_a_disabled_cache_are_never_kept(
     assert not cache.exists() or not list(cache.glob("tool-schemas-*.json"))
 
 
-def test_nothing_is_written_when_bytecode_is_not(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_is_kept_when_bytecode_is_not(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hosts that set PYTHONDONTWRITEBYTECODE start the server on every launch: they keep the schema cache (its
+    own switch is UC_MCP_SCHEMA_CACHE=0)."""
     registered: list[object] = []
     monkeypatch.setattr(schema_cache.atexit, "register", registered.append)
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     schema_cache.schema_text(GetCustomerInput, "validation", generator([]))
-    assert registered == []
+    assert registered == [schema_cache._save]
+
+
+def test_a_read_only_cache_directory_falls_back_to_a_private_temporary_one(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache.write_text("a file where the cache directory should be")  # it cannot be created (as root, chmod cannot)
+    monkeypatch.setattr(schema_cache.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    calls: list[str] = []
+    schema_cache.schema_text(GetCustomerInput, "validation", generator(calls))
+    schema_cache._save()
+    [saved] = (tmp_path / "tmp").glob("uc-mcp-*/tool-schemas-*.json")
+    assert saved.parent.stat().st_mode & 0o777 == 0o700
+    fresh_process()
+    schema_cache.schema_text(GetCustomerInput, "validation", generator(calls, "other"))
+    assert len(calls) == 1  # read back from the temporary directory
+
+
+def test_a_temporary_directory_planted_by_someone_else_is_not_used(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    planted = tmp_path / "uc-mcp-link"
+    planted.symlink_to(target)
+    assert not schema_cache._private(planted)
 
 
 def test_an_unreadable_file_is_regenerated(cache: Path) -> None:

@@ -8,9 +8,11 @@ this package's source files (path, size, modification time), the versions of Pyt
 and pydantic-core, and the MCP SDK's installed files. Any edit or upgrade gives a new key, so an entry is never
 stale; a missing, unreadable or foreign file is simply regenerated.
 
-Like bytecode, nothing is written when ``sys.dont_write_bytecode`` is set (``PYTHONDONTWRITEBYTECODE``,
-``python -B``) or when ``UC_MCP_SCHEMA_CACHE=0``; the file is written once, when the process exits,
-and only if this run had to generate something. Failing to read or write it is never an error.
+The file is written once, when the process exits, and only if this run had to generate something;
+``UC_MCP_SCHEMA_CACHE=0`` turns the cache off. It is kept even under ``PYTHONDONTWRITEBYTECODE`` (that variable is
+about bytecode, and hosts that set it would pay the generation on every launch), and where the user cache
+directory cannot be written (a read-only home), in a private directory under the system's temporary directory.
+Failing to read or write it is never an error.
 """
 
 from __future__ import annotations
@@ -60,10 +62,35 @@ def fingerprint() -> str:
     return digest.hexdigest()[:24]
 
 
-def _cache_file() -> Path:
+def _cache_dirs() -> list[Path]:
+    """Where the cache may live, in order: the user cache directory, then a private one under the system's
+    temporary directory (for a read-only home)."""
     from platformdirs import user_cache_path
 
-    return user_cache_path("uc-mcp", appauthor=False) / f"tool-schemas-{fingerprint()}.json"
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return [user_cache_path("uc-mcp", appauthor=False), Path(tempfile.gettempdir()) / f"uc-mcp-{uid}"]
+
+
+def _private(folder: Path) -> bool:
+    """Whether ``folder`` can hold the cache: created (mode 0700) or already there as this user's own directory,
+    never a link someone else planted in a shared temporary directory."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.lstat()
+    except OSError:
+        return False
+    owned = not hasattr(os, "getuid") or status.st_uid == os.getuid()
+    return owned and not folder.is_symlink() and os.access(folder, os.W_OK | os.X_OK)
+
+
+def _cache_file() -> Path:
+    """The existing cache file of this fingerprint, else where to write it: the first usable directory."""
+    name = f"tool-schemas-{fingerprint()}.json"
+    candidates = [folder / name for folder in _cache_dirs()]
+    for path in candidates:
+        if path.is_file():
+            return path
+    return next((path for path in candidates if _private(path.parent)), candidates[0])
 
 
 def _load() -> dict[str, str]:
@@ -94,7 +121,7 @@ def schema_text(model: type[Any], mode: str, generate: Callable[[], str]) -> str
     text = generate()
     if owner == id(model) and enabled():  # two models by one name in one process: neither is cached
         entries[key] = text
-        if not _dirty and not sys.dont_write_bytecode:
+        if not _dirty:
             _dirty = True
             atexit.register(_save)
     else:
