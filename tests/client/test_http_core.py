@@ -1,4 +1,5 @@
-"""HttpCore's retry and error rules against scripted answers (httpx2.MockTransport)."""
+"""HttpCore's retry and error rules against scripted answers (httpx2.MockTransport), with UltraCart's hooks
+(its simple-key auth and error envelope; tests/core/test_http_hooks.py has other providers')."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from uc_mcp.core.errors import (
     Unauthorized,
 )
 from uc_mcp.core.http import HttpCore, HttpOptions, RetryPolicy
+from uc_mcp.ultracart.client import simple_key_auth
+from uc_mcp.ultracart.envelope import UltraCartEnvelope
 
 pytestmark = pytest.mark.anyio
 SECRET = "canary-simple-key-42"
@@ -33,8 +36,8 @@ def core(answers: list[Callable[[httpx2.Request], httpx2.Response]], slept: list
 
     options = HttpOptions(
         base_url="https://api.example.test/rest/v2",
-        headers={"x-ultracart-simple-key": SECRET},
-        secrets=(SECRET,),
+        auth=simple_key_auth(SECRET),
+        envelope=UltraCartEnvelope(),
         transport=httpx2.MockTransport(handler),
         retry=RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.02, total_timeout=5),
         sleep=sleep,

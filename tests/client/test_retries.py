@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from tests.conftest import SEED, TEST_NOW
 from uc_mcp.core.errors import NotFound, OutcomeUnknown, ProviderError, Unauthorized
-from uc_mcp.core.http import RetryPolicy
+from uc_mcp.core.http import HttpCore, RetryPolicy
 from uc_mcp.ultracart import models as m
-from uc_mcp.ultracart.client import sandbox_api
+from uc_mcp.ultracart.api import UltraCartApi
+from uc_mcp.ultracart.client import sandbox_api, simple_key_auth
 from uc_mcp.ultracart.sandbox.clock import FixedClock
 from uc_mcp.ultracart.sandbox.faults import FaultConfig, FaultKind
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
@@ -125,9 +127,8 @@ async def test_errors_never_carry_credentials() -> None:
     assert secret not in str(missing.value)
     assert secret not in repr(missing.value)
     # A wrong key: the client's own key is a different canary.
-    wrong = sandbox_api(box, retry=FAST)
-    wrong.http._client.headers["x-ultracart-simple-key"] = "canary-WRONG-0987"
-    wrong.http.options.secrets = ("canary-WRONG-0987",)
+    wrong_key = replace(api.http.options, auth=simple_key_auth("canary-WRONG-0987"), transport=box.transport())
+    wrong = UltraCartApi(HttpCore(wrong_key))
     with pytest.raises(Unauthorized) as refused:
         await wrong.get_customer(100001)
     for text in (str(refused.value), repr(refused.value)):

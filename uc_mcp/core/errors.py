@@ -17,13 +17,21 @@ _MAX_DETAIL = 300
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Remove every known secret (and anything shaped like a bearer/simple-key header) from ``text``."""
+    """Remove every known secret (and anything shaped like a bearer token or a named credential) from ``text``."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "[redacted]")
     # A credential is one long run (8+ characters); "bearer token." or "key or ..." in prose is not.
     text = re.sub(r"(?i)(bearer\s+)[^\s\"',;]{8,}", r"\1[redacted]", text)
-    return re.sub(r"(?i)(x-ultracart-(?:simple|browser)-key[\"':=\s]+)[^\s\"',;]{8,}", r"\1[redacted]", text)
+    return _CREDENTIAL_FIELD.sub(r"\1[redacted]", text)
+
+
+# A credential named by its header or OAuth field: an ``x-...-key``/``-token``/``-secret`` header
+# (x-ultracart-simple-key, X-App-Token) or ``client_secret``/``access_token``/``refresh_token``, followed by
+# its value in a header, form, query or JSON ("name: v", "name=v", '"name":"v"').
+_CREDENTIAL_FIELD = re.compile(
+    r"(?i)((?:x-[a-z0-9-]*-(?:key|token|secret)|client_secret|access_token|refresh_token)[\"':=\s]+)[^\s\"',;&]{8,}"
+)
 
 
 def safe_url(url: str) -> str:
@@ -111,6 +119,25 @@ class NotTheApi(ProviderError):
     @property
     def title(self) -> str:
         return "Not the API"
+
+
+class AuthenticationFailed(ProviderError):
+    """No usable token came from the provider's token endpoint (OAuth2 client credentials), so the API was never
+    called: nothing was applied. ``fix`` names the setting to correct; ``retryable`` when the endpoint failed
+    (unreachable, 5xx, 429) rather than refused the credentials."""
+
+    kind = "authentication_failed"
+
+    def __init__(self, detail: str, *, fix: str, retryable: bool = False, **kwargs: object) -> None:
+        self.hint = fix
+        self.retryable = retryable
+        super().__init__(detail, **kwargs)  # type: ignore[arg-type]
+
+    def again(self, operation: str | None) -> AuthenticationFailed:
+        """The same failure, for ``operation`` (the auth raises it without knowing which call it served)."""
+        return AuthenticationFailed(
+            self.detail, fix=self.hint, retryable=self.retryable, operation=operation, status=self.status
+        )
 
 
 class ApplicationDisabled(ProviderError):

@@ -1,8 +1,15 @@
 """The one HTTP client every provider call goes through.
 
-One ``httpx2.AsyncClient`` per server (pooled connections, explicit timeouts, auth headers),
-an injectable transport (the embedded sandbox runs in process through it), safe retries, the
-shared rate limiter, and the mapping of failures onto ``errors.py``.
+One ``httpx2.AsyncClient`` per server (pooled connections, explicit timeouts), an injectable
+transport (the embedded sandbox runs in process through it), safe retries, the shared rate
+limiter, and the mapping of failures onto ``errors.py``. What differs between providers comes in
+through two hooks, so that a new provider changes nothing here:
+
+- ``HttpOptions.auth``: an ``httpx2.Auth`` (``core/auth.py``: static headers, OAuth2 client
+  credentials), whose secrets are scrubbed like ``HttpOptions.secrets``;
+- ``HttpOptions.envelope``: an :class:`ErrorEnvelope`, the provider's error body read as one line,
+  how to tell its answers from whatever else sits at the base URL, which response headers the
+  doctor shows, and which error statuses prove a write was not applied.
 
 Retry rules (DESIGN.md "Safety of writes under faults"):
 
@@ -10,12 +17,14 @@ Retry rules (DESIGN.md "Safety of writes under faults"):
   timeouts, connection errors and unreadable answers, with exponential backoff and full
   jitter, honouring ``Retry-After``, within a total time bound;
 - a non-idempotent write retries only when the request provably never reached the server
-  (the connection was never made, the pool never sent it, or the server answered 429 —
-  UltraCart rejects before doing anything); after any other failure it raises
-  ``OutcomeUnknown`` saying how to check, because repeating it could apply it twice;
+  or was not applied (the connection was never made, the pool never sent it, the token endpoint
+  failed, or the server answered a status the provider's envelope lists as ``not_applied_statuses``:
+  by default 429, which UltraCart and Voucherify answer before doing anything); after any other
+  failure it raises ``OutcomeUnknown`` saying how to check, because repeating it could apply it twice;
 - an idempotent write (PUT, DELETE, an idempotent POST) that gives up after an attempt that may
   have reached the server (a timeout or reset, a 5xx, an unreadable answer) raises
-  ``OutcomeUnknown`` too: it may have been applied, and a plain error would say it was not.
+  ``OutcomeUnknown`` too: it may have been applied, and a plain error would say it was not;
+- any other 4xx is a refusal: nothing was applied, and it is not retried.
 
 A library such as tenacity would supply only the loop: the decision needs the failure's stage
 and the operation's idempotency, and the wait needs ``Retry-After`` and the shared limiter.
@@ -30,12 +39,14 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx2
 
+from .auth import ProviderAuth
 from .errors import (
+    AuthenticationFailed,
     InvalidResponse,
     NetworkError,
     NotTheApi,
@@ -64,12 +75,97 @@ class RetryPolicy:
     total_timeout: float = 60.0
 
 
+class ErrorEnvelope(Protocol):
+    """How a provider's API answers errors: read by the shared client for every non-2xx answer.
+
+    - ``message``: the provider's own words for an error, as one line (None when the answer has none;
+      the client then says ``HTTP <status>``). Secrets are scrubbed by the client afterwards.
+    - ``answered_by_api``: whether the answer comes from the API rather than from whatever else sits at
+      the base URL (a web server's 404 page, a redirect to a login page): False makes it ``NotTheApi``,
+      naming the base URL setting, instead of "not found".
+    - ``keeps_header``: whether a response header (name lower-cased) is kept in ``CallStats.last_headers``
+      for the doctor: rate-limit and the provider's own diagnostic headers.
+    - ``not_applied_statuses``: the retryable error statuses (429, 5xx) the provider answers before doing
+      anything, so that a write answered with one provably did not happen: it is retried (or reported as
+      failed), never "outcome unknown". A retryable status not listed may follow the work: a write that is
+      not idempotent then has an unknown outcome. Other 4xx are refusals whatever this says.
+
+    The three providers (references in /work/shared/reference/):
+
+    - UltraCart (``uc_mcp/ultracart/envelope.py``): ``{"error": {"user_message", "developer_message"}}`` and a
+      ``UC-REST-ERROR`` header on every error; its 404s carry one of them; headers ``x-ultracart-*``;
+      not applied: 429 (the rate limiter rejects before the request runs).
+    - Voucherify: ``{"code", "key", "message", "details", "request_id", ...}`` (message: ``message`` and
+      ``details``, e.g. "Resource not found: Cannot find customer with id cust_x"), except 413
+      ``{"statusCode", "error", "message"}`` and 429 ``{"code", "message"}``: read ``message``/``error`` as
+      they come. Every answer is JSON (a 404 about a record is the envelope with ``key: not_found``).
+      Headers: ``X-Rate-Limit-*``, ``Retry-After``. Not applied: 429 (rate limit or plan exhausted, refused
+      before processing) and 413 (a bulk body over 10 MB, refused before reading; a 4xx already counts as
+      not applied, listed to say so).
+    - TWC: no error body is documented. API errors are most likely Spring/JHipster problem JSON
+      (``title``, ``detail``, ``message``); the gateway may answer text; the token endpoint is Keycloak
+      (``{"error", "error_description"}``, read by ``core/auth.py``, not here). So: JSON when it parses
+      (``detail``, else ``title``, else ``message``), else a short text body. A 404 from the service has a JSON
+      body; a bare gateway 404 means a wrong base URL (the ``/services/customerservice`` prefix missing).
+      Not applied: 429 (assumption: a rate limit at the gateway refuses before forwarding; TWC documents
+      none); its 5xx (502/503 from the gateway) are not provably before the work, so they stay unknown.
+    """
+
+    @property
+    def not_applied_statuses(self) -> frozenset[int]: ...
+
+    def message(self, response: httpx2.Response) -> str | None: ...
+
+    def answered_by_api(self, response: httpx2.Response) -> bool: ...
+
+    def keeps_header(self, name: str) -> bool: ...
+
+
+class JsonErrorEnvelope:
+    """The envelope of a provider that has not written its own: a JSON error's ``error.message`` (an object's,
+    the most specific), else the first of ``message``, ``detail``, ``error_description``, ``title`` and ``error``
+    that is a string, else a short plain-text body; 429 not applied. A 404 is the API's when its body is JSON (a web server's is a page or
+    nothing); a redirect or a 2xx web page never is."""
+
+    not_applied_statuses: frozenset[int] = frozenset({429})
+    _MESSAGE_KEYS: tuple[str, ...] = ("message", "detail", "error_description", "title", "error")
+
+    def message(self, response: httpx2.Response) -> str | None:
+        payload = _json_or_none(response)
+        if isinstance(payload, dict):
+            nested = payload.get("error")
+            if isinstance(nested, dict) and isinstance(nested.get("message"), str) and nested["message"].strip():
+                return str(nested["message"]).strip()
+            for key in self._MESSAGE_KEYS:
+                text = payload.get(key)
+                if isinstance(text, str) and text.strip():
+                    return text.strip()
+            return None
+        text = response.text.strip()
+        return " ".join(text.split()) if text and len(text) <= 300 and not _is_page(response) else None
+
+    def answered_by_api(self, response: httpx2.Response) -> bool:
+        status = response.status_code
+        if 300 <= status < 400:
+            return False
+        if status < 300:
+            return not _is_page(response)
+        return status != 404 or _json_or_none(response) is not None
+
+    def keeps_header(self, name: str) -> bool:
+        return "rate" in name or name == "retry-after"
+
+
 @dataclass(slots=True)
 class HttpOptions:
     base_url: str
-    # Auth and version headers, and the strings that must never appear in an error, log or repr.
-    headers: Mapping[str, str] = field(repr=False)
+    # Plain headers sent with every request (an API version); credentials go in ``auth``.
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Sets the credentials on every request (core/auth.py); its secrets are scrubbed with ``secrets``.
+    auth: httpx2.Auth | None = field(default=None, repr=False)
+    # The strings that must never appear in an error, log or repr (beyond the auth's own).
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    envelope: ErrorEnvelope = field(default_factory=JsonErrorEnvelope)
     transport: httpx2.AsyncBaseTransport | None = None
     timeout: httpx2.Timeout = field(default_factory=lambda: httpx2.Timeout(30.0, connect=5.0))
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -77,7 +173,7 @@ class HttpOptions:
     rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep
     # The setting that holds ``base_url`` and an example of a right value, for the error that says
-    # the URL is not the API (see ``_answered_by_the_api``).
+    # the URL is not the API (see ``ErrorEnvelope.answered_by_api``).
     base_url_setting: str = "the base URL"
     base_url_example: str = ""
 
@@ -100,6 +196,7 @@ class HttpCore:
         self._client = httpx2.AsyncClient(
             base_url=options.base_url.rstrip("/"),
             headers={"Accept": "application/json", **options.headers},
+            auth=options.auth,
             timeout=options.timeout,
             transport=options.transport,
             follow_redirects=False,
@@ -107,9 +204,13 @@ class HttpCore:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if isinstance(self.options.auth, ProviderAuth):
+            await self.options.auth.aclose()
 
     def _scrub(self, text: str) -> str:
-        return scrub(text, self.options.secrets)
+        auth = self.options.auth
+        auth_secrets = auth.secrets() if isinstance(auth, ProviderAuth) else ()
+        return scrub(text, (*self.options.secrets, *auth_secrets))
 
     async def request(
         self,
@@ -182,6 +283,8 @@ class HttpCore:
         try:
             async with limiter.slot():
                 response = await self._client.request(method, path, params=params, content=content, headers=headers)
+        except AuthenticationFailed as exc:  # no token, so the API request was never sent
+            return exc.again(operation), None, False
         except NEVER_SENT as exc:
             return NetworkError(self._describe(exc), operation=operation), None, False
         except AMBIGUOUS as exc:
@@ -189,26 +292,14 @@ class HttpCore:
                 return NetworkError(self._describe(exc), operation=operation), None, True
             return OutcomeUnknown(self._describe(exc), check=check, operation=operation), None, True
         status = response.status_code
+        envelope = self.options.envelope
         self.stats.last_headers = {
-            name.lower(): value
-            for name, value in response.headers.items()
-            if "rate" in name.lower() or name.lower().startswith("x-ultracart") or name.lower() == "retry-after"
+            name.lower(): value for name, value in response.headers.items() if envelope.keeps_header(name.lower())
         }
-        if not _answered_by_the_api(response):
+        if not envelope.answered_by_api(response):
             return self._not_the_api(response, operation), None, False
-        if status == 429:
-            limiter.on_rate_limited()
-            limited = RateLimited(self._message(response), operation=operation, status=status)
-            return limited, _retry_after(response), False
-        if status >= 500 and not idempotent:
-            return (
-                OutcomeUnknown(self._message(response), check=check, operation=operation, status=status),
-                None,
-                True,
-            )
         if status >= 400:
-            error = error_for_status(status)(self._message(response), operation=operation, status=status)
-            return error, _retry_after(response) if error.retryable else None, status >= 500
+            return self._refused(response, operation, idempotent, check)
         limiter.on_success()
         if status == 204 or not response.content.strip():
             return _Success(None), None, False
@@ -219,6 +310,25 @@ class HttpCore:
             if idempotent:
                 return InvalidResponse(detail, operation=operation, status=status), None, True
             return OutcomeUnknown(detail, check=check, operation=operation, status=status), None, True
+
+    def _refused(
+        self, response: httpx2.Response, operation: str, idempotent: bool, check: str
+    ) -> tuple[ProviderError, float | None, bool]:
+        """An error status: its error, the server's Retry-After, and whether the request may have been applied.
+
+        A retryable status (429, 5xx) may come after the work was done, unless the provider answers it only
+        before doing anything (``envelope.not_applied_statuses``): a write that is not idempotent is then of
+        unknown outcome, and is not retried. Any other 4xx is a refusal: nothing was applied."""
+        status = response.status_code
+        if status == 429:
+            self.options.limiter.on_rate_limited()
+        error_type = error_for_status(status)
+        maybe_applied = error_type.retryable and status not in self.options.envelope.not_applied_statuses
+        message = self._message(response)
+        if maybe_applied and not idempotent:
+            return OutcomeUnknown(message, check=check, operation=operation, status=status), None, True
+        error = error_type(message, operation=operation, status=status)
+        return error, _retry_after(response) if error.retryable else None, maybe_applied
 
     def _not_the_api(self, response: httpx2.Response, operation: str) -> NotTheApi:
         setting, status = self.options.base_url_setting, response.status_code
@@ -238,23 +348,8 @@ class HttpCore:
         return self._scrub(f"{type(exc).__name__}: {text}")
 
     def _message(self, response: httpx2.Response) -> str:
-        """The provider's own words: user_message, else developer_message, else UC-REST-ERROR."""
-        parts: list[str] = []
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
-            error = payload["error"]
-            for key in ("user_message", "developer_message"):
-                text = error.get(key)
-                if isinstance(text, str) and text.strip() and text not in parts:
-                    parts.append(text.strip())
-                    break
-        header = response.headers.get("UC-REST-ERROR")
-        if header and not parts:
-            parts.append(header)
-        return self._scrub(" ".join(parts) or f"HTTP {response.status_code}")
+        """The provider's own words for an error (its envelope's reading), else the status."""
+        return self._scrub(self.options.envelope.message(response) or f"HTTP {response.status_code}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,29 +357,15 @@ class _Success:
     value: Any
 
 
-def _answered_by_the_api(response: httpx2.Response) -> bool:
-    """Whether the answer comes from the API rather than from whatever else sits at the base URL.
-
-    Assumption (UltraCart documents no 404, and nothing about unknown paths): the API answers every
-    error with its error body — a JSON object with an ``error`` object — and a ``UC-REST-ERROR``
-    header, so a 404 about a missing record carries one of them; a path the API does not have is
-    answered by the web server in front of it, with a page or nothing. The API never redirects and
-    never answers a page. So a 404 with neither, a redirect or a 2xx page means the base URL is wrong,
-    not that a record is missing. A wrong path the API itself answers with its error body (as the
-    sandbox does) still reads as "not found"; a gateway's page for a 5xx is still a server error.
-    """
-    status = response.status_code
-    if 300 <= status < 400:
-        return False
-    if status < 300:
-        return not response.headers.get("Content-Type", "").lower().startswith("text/html")
-    if status != 404 or "UC-REST-ERROR" in response.headers:
-        return True
+def _json_or_none(response: httpx2.Response) -> Any:
     try:
-        payload = response.json()
+        return response.json()
     except ValueError:
-        return False
-    return isinstance(payload, dict) and isinstance(payload.get("error"), dict)
+        return None
+
+
+def _is_page(response: httpx2.Response) -> bool:
+    return response.headers.get("Content-Type", "").lower().startswith("text/html")
 
 
 def _give_up(error: ProviderError, maybe_applied: bool, check: str) -> ProviderError:

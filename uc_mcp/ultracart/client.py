@@ -17,12 +17,14 @@ from urllib.parse import urlsplit
 
 import httpx2
 
+from ..core.auth import HeaderAuth
 from ..core.errors import ConfigurationError as ConfigurationError  # callers import it from here too
 from ..core.errors import safe_url
 from ..core.http import HttpCore, HttpOptions, RetryPolicy
 from ..core.ratelimit import RateLimiter, SharedPace
 from ..core.tenants import shared_pace as shared_pace  # every provider's (core/tenants.py)
 from .api import API_VERSION, UltraCartApi
+from .envelope import UltraCartEnvelope
 from .settings import UltraCartSettings
 
 if TYPE_CHECKING:
@@ -65,7 +67,8 @@ def choose_backend(settings: Settings, transport: Literal["stdio", "http"] = "st
     return "sandbox" if chosen[PROVIDER] == "sandbox" else "ultracart"
 
 
-def _credential_headers(server: Settings | UltraCartSettings) -> tuple[dict[str, str], tuple[str, ...]]:
+def _credential_auth(server: Settings | UltraCartSettings) -> tuple[HeaderAuth, str]:
+    """The auth for the configured credential (a simple key or an OAuth bearer token), and the credential."""
     settings = ultracart(server)
     key = settings.ultracart_api_key.get_secret_value().strip() if settings.ultracart_api_key else ""
     token = settings.ultracart_oauth_token.get_secret_value().strip() if settings.ultracart_oauth_token else ""
@@ -86,8 +89,11 @@ def _credential_headers(server: Settings | UltraCartSettings) -> tuple[dict[str,
             f"Set it to your UltraCart {'simple key' if key else 'OAuth access token'}, or remove it to run on "
             "the embedded sandbox."
         )
-    header = {"x-ultracart-simple-key": secret} if key else {"Authorization": f"Bearer {secret}"}
-    return header, (secret,)
+    return (simple_key_auth(secret) if key else HeaderAuth.bearer(secret)), secret
+
+
+def simple_key_auth(key: str) -> HeaderAuth:
+    return HeaderAuth({"x-ultracart-simple-key": key})
 
 
 def _not_a_credential(secret: str) -> str | None:
@@ -135,7 +141,7 @@ def _is_loopback(host: str) -> bool:
 
 def check_credentials(settings: Settings | UltraCartSettings) -> None:
     """Raise ConfigurationError when the real API is selected without a usable credential and base URL."""
-    _credential_headers(settings)
+    _credential_auth(settings)
     check_base_url(settings)
 
 
@@ -227,14 +233,15 @@ def ultracart_api(
     settings = ultracart(server)
     if redis_url is None and not isinstance(server, UltraCartSettings):
         redis_url = server.redis_url
-    headers, secrets = _credential_headers(settings)
+    auth, credential = _credential_auth(settings)
     check_base_url(settings)
     options = HttpOptions(
         base_url=settings.ultracart_base_url.strip(),
-        headers={"X-UltraCart-Api-Version": API_VERSION, **headers},
-        secrets=secrets,
+        headers={"X-UltraCart-Api-Version": API_VERSION},
+        auth=auth,
+        envelope=UltraCartEnvelope(),
         transport=transport,
-        limiter=RateLimiter(settings.rate_limit, settings.concurrency or 1, shared=shared_pace(redis_url, secrets[0])),
+        limiter=RateLimiter(settings.rate_limit, settings.concurrency or 1, shared=shared_pace(redis_url, credential)),
         base_url_setting="ULTRACART_BASE_URL",
         base_url_example=BASE_URL_EXAMPLE,
     )
@@ -254,11 +261,11 @@ def sandbox_api(
     (``shared``: a pace timeline shared with other processes, see ``ultracart_api``)."""
     from .sandbox.runtime import IN_PROCESS_BASE_URL
 
-    key = sandbox.options.api_key
     options = HttpOptions(
         base_url=IN_PROCESS_BASE_URL,
-        headers={"X-UltraCart-Api-Version": API_VERSION, "x-ultracart-simple-key": key},
-        secrets=(key,),
+        headers={"X-UltraCart-Api-Version": API_VERSION},
+        auth=simple_key_auth(sandbox.options.api_key),
+        envelope=UltraCartEnvelope(),
         transport=sandbox.transport(),
         limiter=RateLimiter(rate, concurrency, shared=shared),
         retry=retry or RetryPolicy(),
