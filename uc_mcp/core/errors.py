@@ -98,12 +98,12 @@ class BadRequest(ProviderError):
 
 class Unauthorized(ProviderError):
     kind = "unauthorized"
-    hint = "Check the configured API key or OAuth token (and its customer_read/customer_write scopes)."
+    hint = "Check the configured API key or OAuth token (and the scopes it was granted)."
 
 
 class NotFound(ProviderError):
     kind = "not_found"
-    hint = "Check the id, or search for the customer first."
+    hint = "Check the id, or search for the record first."
 
 
 class NotTheApi(ProviderError):
