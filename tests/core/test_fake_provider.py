@@ -167,6 +167,8 @@ FAKESHOP = Provider(
     sandbox=lambda server, settings: (None, FakeShopApi()),
     check_configuration=_check,
     doctor=fake_doctor,
+    credential_variables={"FAKESHOP_KEY": "<your FakeShop key>"},
+    carried_variables=("FAKESHOP_REGION",),
 )
 
 
@@ -286,3 +288,21 @@ def test_every_combination_of_providers_lists_within_the_definitions_budget(fake
     assert {names: size for names, size in measured.items() if size > TOTAL_BUDGET} == {}
     # With others enabled, a provider lists its smaller shared defaults.
     assert measured[("ultracart", "fakeshop")] < measured[("ultracart",)]
+
+
+def test_uc_mcp_config_carries_each_configured_providers_credential(fakeshop: Provider) -> None:
+    from uc_mcp.host_config import has_credential, server_environment
+
+    environ = {"FAKESHOP_KEY": "real-key-0123456789", "FAKESHOP_REGION": "eu", "UC_MCP_READ_ONLY": "1"}
+    assert has_credential(environ)
+    block = server_environment(sandbox=False, include_secrets=False, environ=environ)
+    assert block == {"FAKESHOP_KEY": "<your FakeShop key>", "FAKESHOP_REGION": "eu", "UC_MCP_READ_ONLY": "1"}
+    assert (
+        server_environment(sandbox=False, include_secrets=True, environ=environ)["FAKESHOP_KEY"]
+        == environ["FAKESHOP_KEY"]
+    )
+    # The sandbox block carries no provider's variable (any would select that provider's real API).
+    assert server_environment(sandbox=True, include_secrets=False, environ=environ) == {
+        "UC_MCP_READ_ONLY": "1",
+        "UC_MCP_BACKEND": "sandbox",
+    }

@@ -168,6 +168,12 @@ class Provider:
     forbidden_graphs: tuple[str, ...] = ()
     # DESIGN.md: every tool marked destructive is guarded, unless named here with the reason.
     unguarded_destructive: Mapping[str, str] = field(default_factory=dict)
+    # ``uc-mcp config``: the provider's credential variables, each with the placeholder a printed block carries
+    # (the first is the one to set), and the other variables worth carrying into a host's environment (those
+    # holding paths are made absolute: a host starts the server in a directory of its own).
+    credential_variables: Mapping[str, str] = field(default_factory=dict)
+    carried_variables: tuple[str, ...] = ()
+    path_variables: tuple[str, ...] = ()
 
     def qualified(self, toolset: str) -> str:
         return qualified_toolset(self.name, toolset)

@@ -159,6 +159,12 @@ PROVIDER: Final = Provider(
     describe_api=_describe_api,
     describe_sandbox=_describe_sandbox,
     forbidden_graphs=("Order", "CustomerActivity", "CustomerEDI", "GiftCertificate"),
+    credential_variables={
+        "ULTRACART_API_KEY": "<your UltraCart simple key>",
+        "ULTRACART_OAUTH_TOKEN": "<your UltraCart OAuth token>",
+    },
+    carried_variables=("ULTRACART_BASE_URL", "UC_MCP_SANDBOX_DB", "UC_MCP_RATE_LIMIT", "UC_MCP_CONCURRENCY"),
+    path_variables=("UC_MCP_SANDBOX_DB",),
     unguarded_destructive={
         "ultracart_update_customer": "a targeted field update the user asked for; the result lists what changed",
     },
