@@ -38,7 +38,7 @@ def _floor_server(text: str, output_schema: dict[str, Any] | None) -> Any:
     from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
     from mcp_types import CallToolResult, TextContent
 
-    from uc_mcp.core.toolspec import AnyArguments
+    from uc_mcp.core.sdk import AnyArguments
 
     async def answer(arguments: dict[str, Any], ctx: Any) -> CallToolResult:
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))

@@ -1,8 +1,10 @@
 """Where uc-mcp reaches past the MCP SDK's public surface, in one place (tests/core/test_sdk_contract.py holds each
 of these against the installed SDK, so an SDK upgrade that moves one fails a test, not a user).
 
-- ``add_listed_tool``: a prepared ``Tool`` (our own argument handling and schemas, core/toolspec.py) added after
-  the server was built; ``MCPServer.add_tool`` takes only a function.
+- ``prepared_tool``: a ``Tool`` whose published schemas are ours and whose arguments reach the function whole
+  (we validate them, with messages that never repeat a value: core/toolspec.py), with the SDK's resolvers
+  (elicitation) planned for it; ``MCPServer.add_tool`` takes only a function and derives both.
+- ``add_listed_tool``: such a ``Tool`` added after the server was built.
 - ``advertise_tool_list_changes``: the ``tools.listChanged`` capability for handshake-era clients, which the SDK
   sets only from options passed to ``create_initialization_options`` (2026-07-28 clients learn changes through
   ``subscriptions/listen``, which the SDK serves itself).
@@ -18,9 +20,52 @@ from typing import Any
 
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.resolve import build_resolver_plans, find_resolved_parameters
 from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp_types import ToolAnnotations
+from pydantic import ConfigDict
 
 log = logging.getLogger("uc_mcp.sdk")
+
+
+class AnyArguments(ArgModelBase):
+    """Accepts any arguments and hands them over whole (as ``arguments``): validation is the tool's own."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return {"arguments": dict(self.model_extra or {})}
+
+
+def prepared_tool(
+    fn: Any,
+    *,
+    name: str,
+    title: str,
+    description: str,
+    input_schema: dict[str, Any],
+    output_schema: dict[str, Any],
+    annotations: ToolAnnotations,
+    meta: dict[str, Any] | None,
+    with_resolvers: bool = False,
+) -> Tool:
+    """``fn(arguments, ctx, [resolved...])`` as the SDK's ``Tool``, listing exactly these schemas."""
+    resolved = dict(find_resolved_parameters(fn)) if with_resolvers else {}
+    return Tool(
+        fn=fn,
+        name=name,
+        title=title,
+        description=description,
+        parameters=input_schema,
+        fn_metadata=FuncMetadata(arg_model=AnyArguments, output_schema=output_schema),
+        is_async=True,
+        context_kwarg="ctx",
+        annotations=annotations,
+        meta=meta,
+        resolved_params=resolved,
+        resolver_plans=build_resolver_plans(resolved, {"arguments"}) if resolved else {},
+    )
 
 
 def add_listed_tool(server: MCPServer, tool: Tool) -> None:

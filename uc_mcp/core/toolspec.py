@@ -31,11 +31,10 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.resolve import Resolve, build_resolver_plans, find_resolved_parameters
+from mcp.server.mcpserver.resolve import Resolve
 from mcp.server.mcpserver.tools.base import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .apps import CALL_META_KEY, call_meta, decline_tool_name, shows_views, tool_ui
 from .audit import AuditEvent, AuditLog, Auditor, AuditUnavailable, new_request_id, targets
@@ -61,6 +60,7 @@ from .errors import OutcomeUnknown, ProviderError
 from .planted import with_planted_warning
 from .redact import NO_MASKING, Redactor
 from .schema_cache import schema_text
+from .sdk import prepared_tool
 
 log = logging.getLogger("uc_mcp.tools")
 
@@ -191,15 +191,6 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
     cleaned: dict[str, Any] = walk(schema, None)
     return cleaned
-
-
-class AnyArguments(ArgModelBase):
-    """Accepts any arguments and hands them over whole: validation is ours (see module doc)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    def model_dump_one_level(self) -> dict[str, Any]:
-        return {"arguments": dict(self.model_extra or {})}
 
 
 def validation_message(tool: str, error: ValidationError) -> str:
@@ -355,7 +346,7 @@ def build_tool(spec: ToolSpec, context_factory: Callable[[Context[Any, Any]], To
 
         return _for_view(spec, ctx, _arguments(validated), await _caught(body, spec.name, tool_ctx.redactor))
 
-    return _tool(spec, run, {}, {})
+    return _tool(spec, run)
 
 
 def _for_view(
@@ -367,20 +358,17 @@ def _for_view(
     return result
 
 
-def _tool(spec: ToolSpec, fn: Any, resolved: dict[str, Any], plans: dict[Any, Any]) -> Tool:
-    return Tool(
-        fn=fn,
+def _tool(spec: ToolSpec, fn: Any, with_resolvers: bool = False) -> Tool:
+    return prepared_tool(
+        fn,
         name=spec.name,
         title=spec.title,
         description=spec.published_description,
-        parameters=spec.input_schema(),
-        fn_metadata=FuncMetadata(arg_model=AnyArguments, output_schema=spec.output_schema()),
-        is_async=True,
-        context_kwarg="ctx",
+        input_schema=spec.input_schema(),
+        output_schema=spec.output_schema(),
         annotations=spec.annotations,
         meta=spec.published_meta or None,
-        resolved_params=resolved,
-        resolver_plans=plans,
+        with_resolvers=with_resolvers,
     )
 
 
@@ -549,5 +537,4 @@ def _build_guarded_tool(
     # `ask` is local to this function, so the annotation is set as an object, not as text that
     # the SDK would have to evaluate in the module's namespace.
     run.__annotations__["answer"] = Annotated[ElicitationResult[ConfirmForm], Resolve(ask)]
-    resolved = find_resolved_parameters(run)
-    return _tool(spec, run, dict(resolved), build_resolver_plans(resolved, {"arguments"}))
+    return _tool(spec, run, with_resolvers=True)

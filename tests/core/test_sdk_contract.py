@@ -21,7 +21,7 @@ from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp_types import CallToolResult, ElicitResult, TextContent
 from pydantic import BaseModel, Field
 
-from uc_mcp.core.toolspec import AnyArguments
+from uc_mcp.core.sdk import AnyArguments
 
 pytestmark = pytest.mark.anyio
 
@@ -85,3 +85,75 @@ async def test_resolver_elicitation_outcomes(mode: str, reply: str | None, expec
     assert result.content[0].text == expected  # type: ignore[union-attr]
     # Asked exactly once, deterministically, when the client can be asked; never otherwise.
     assert asked == (["Delete customer 5?"] if reply else [])
+
+
+# -- the couplings of core/sdk.py, held against the installed SDK --------------------------------------------------
+
+
+def test_a_prepared_tool_lists_our_schemas_and_hands_arguments_over_whole() -> None:
+    from mcp_types import ToolAnnotations
+
+    from uc_mcp.core.sdk import prepared_tool
+
+    async def echo(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+        return CallToolResult(content=[TextContent(type="text", text=str(sorted(arguments)))])
+
+    schema = {"type": "object", "properties": {"x": {"type": "integer"}}}
+    tool = prepared_tool(
+        echo,
+        name="t",
+        title="T",
+        description="d",
+        input_schema=schema,
+        output_schema={"type": "object"},
+        annotations=ToolAnnotations(read_only_hint=True),
+        meta=None,
+    )
+    assert tool.parameters == schema and tool.fn_metadata.arg_model is AnyArguments
+    assert AnyArguments.model_validate({"x": 1, "y": "z"}).model_dump_one_level() == {"arguments": {"x": 1, "y": "z"}}
+
+
+async def test_a_tool_added_after_building_is_listed_and_called() -> None:
+    from mcp_types import ToolAnnotations
+
+    from uc_mcp.core.sdk import add_listed_tool, prepared_tool
+
+    async def later(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+        return CallToolResult(content=[TextContent(type="text", text="{}")], structured_content={})
+
+    server = MCPServer(name="contract")
+    add_listed_tool(
+        server,
+        prepared_tool(
+            later,
+            name="later",
+            title="Later",
+            description="d",
+            input_schema={"type": "object"},
+            output_schema={"type": "object"},
+            annotations=ToolAnnotations(),
+            meta=None,
+        ),
+    )
+    async with Client(server) as client:
+        assert [tool.name for tool in (await client.list_tools()).tools] == ["later"]
+        assert (await client.call_tool("later", {})).structured_content == {}
+
+
+def test_tool_list_changes_are_advertised_to_handshake_era_clients() -> None:
+    from uc_mcp.core.sdk import advertise_tool_list_changes
+
+    server = MCPServer(name="contract")
+    advertise_tool_list_changes(server)
+    capabilities = server._lowlevel_server.create_initialization_options().capabilities
+    assert capabilities.tools is not None and capabilities.tools.list_changed is True
+
+
+def test_the_request_state_boundary_is_found() -> None:
+    from uc_mcp.core.sdk import insert_before_request_state_boundary
+
+    server = MCPServer(name="contract")
+    marker = object()
+    insert_before_request_state_boundary(server, marker)
+    chain = server.middleware
+    assert type(chain[chain.index(marker) + 1]).__name__ == "RequestStateBoundary"
