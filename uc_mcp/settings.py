@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode
 
 from .core.errors import ConfigurationError
+from .core.provider import SETTINGS_SOURCES
 
 if TYPE_CHECKING:
     from .core.provider import Provider, ProviderSettings
@@ -29,14 +30,7 @@ CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,  # `NAME=` in a copied .env.example means "not set"
-        extra="ignore",
-        populate_by_name=True,
-        case_sensitive=False,
-    )
+    model_config = SETTINGS_SOURCES
 
     # Which providers run, and on what: UC_MCP_PROVIDERS lists them (a name, or name=api / name=sandbox);
     # UC_MCP_BACKEND decides for the rest (auto: the providers whose credentials are set; with none on stdio,

@@ -47,6 +47,17 @@ def tools_call(url: str, store_key: str, arguments: dict[str, Any], **extra: Any
     return dict(answer.json())
 
 
+def multi_tenant_env(home: Path, upstream: str) -> dict[str, str]:
+    return {
+        "HOME": str(home),
+        "XDG_STATE_HOME": str(home / "xdg"),
+        "UC_MCP_MULTI_TENANT": "1",
+        "ULTRACART_BASE_URL": f"{upstream}/rest/v2",
+        "UC_MCP_HTTP_TOKEN": AUTOMATION,
+        "UC_MCP_AUDIT_LOG": str(home / "audit.jsonl"),
+    }
+
+
 def ledger_entries(db: Path, marker: str) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM ledger WHERE description LIKE ?", (marker + "%",)).fetchone()[0])
@@ -56,15 +67,7 @@ def test_a_round_started_for_one_store_cannot_be_finished_in_another(tmp_path: P
     marker = "bind" + uuid.uuid4().hex[:8]
     arguments = {"customer_profile_oid": 100001, "amount": "2.00", "description": marker}
     with two_stores(tmp_path) as upstream:
-        env = {
-            "HOME": str(tmp_path),
-            "XDG_STATE_HOME": str(tmp_path / "xdg"),
-            "UC_MCP_MULTI_TENANT": "1",
-            "ULTRACART_BASE_URL": f"{upstream}/rest/v2",
-            "UC_MCP_HTTP_TOKEN": AUTOMATION,
-            "UC_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
-        }
-        with http_server(env) as url:
+        with http_server(multi_tenant_env(tmp_path, upstream)) as url:
             asked = tools_call(url, KEY_A, arguments)["result"]
             assert asked["resultType"] == "input_required", asked
             ((key, request),) = asked["inputRequests"].items()
@@ -87,17 +90,8 @@ def test_a_round_started_for_one_store_cannot_be_finished_in_another(tmp_path: P
 def test_a_placeholder_in_the_store_header_is_named_as_the_header(tmp_path: Path) -> None:
     """In multi-tenant mode the credential comes with the request: a bad one is reported as that header's,
     not as a server setting the operator never set."""
-    with two_stores(tmp_path) as upstream:
-        env = {
-            "HOME": str(tmp_path),
-            "XDG_STATE_HOME": str(tmp_path / "xdg"),
-            "UC_MCP_MULTI_TENANT": "1",
-            "ULTRACART_BASE_URL": f"{upstream}/rest/v2",
-            "UC_MCP_HTTP_TOKEN": AUTOMATION,
-            "UC_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
-        }
-        with http_server(env) as url:
-            answer = tools_call(url, "<your simple key>", {"customer_profile_oid": 100001, "amount": "1.00"})
+    with two_stores(tmp_path) as upstream, http_server(multi_tenant_env(tmp_path, upstream)) as url:
+        answer = tools_call(url, "<your simple key>", {"customer_profile_oid": 100001, "amount": "1.00"})
     text = answer["result"]["content"][0]["text"]
     assert answer["result"]["isError"] and "X-UltraCart-Simple-Key header" in text, answer
     assert "ULTRACART_API_KEY" not in text and "your simple key" not in text

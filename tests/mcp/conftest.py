@@ -24,6 +24,7 @@ from uc_mcp.ultracart.sandbox import demo_data
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 
 CUSTOMERS = 60
+BIGGER_STORE = 450  # three pages of 200: for walks that must page
 SEED = 2017
 FIRST_OID = 100001
 
@@ -62,6 +63,20 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sandbox_db(seeded_db: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "s.sqlite3"
     shutil.copyfile(seeded_db, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def bigger_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bigger") / "bigger.sqlite3"
+    Sandbox(SandboxOptions(db=path, customers=BIGGER_STORE)).close()
+    return path
+
+
+@pytest.fixture
+def bigger_db(bigger_seed: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "bigger.sqlite3"
+    shutil.copyfile(bigger_seed, copy)
     return copy
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,6 +23,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, ElicitResult, InputRequiredResult
 
 from tests.mcp.conftest import CUSTOMERS, ServerFactory, SettingsFactory
+from tests.mcp.test_guarded_tools import available, exists, store
 from uc_mcp.core.confirm import REQUEST_STATE_TTL_SECONDS, Confirmations
 from uc_mcp.core.confirm_token import CLOCK_SKEW_SECONDS, DEFAULT_TTL_SECONDS, ConfirmationTokens, MemoryUsedTokens
 from uc_mcp.server import build_server, new_runtime
@@ -36,23 +36,6 @@ CREDIT, CASHBACK, MERGE = (
     "ultracart_merge_customer",
 )
 SECRET = "a-shared-confirmation-secret-0123456789"
-
-
-def store(server: MCPServer) -> Any:
-    server.state.client()  # type: ignore[attr-defined]
-    return server.state.sandbox.store  # type: ignore[attr-defined]
-
-
-def available(server: MCPServer, oid: int) -> Decimal:
-    return Decimal(str(store(server).get_store_credit(oid)["available"]))
-
-
-def exists(server: MCPServer, oid: int) -> bool:
-    try:
-        store(server).get_customer(oid, None)
-    except Exception:
-        return False
-    return True
 
 
 def events(audit: Path, tool: str) -> list[str]:
@@ -237,6 +220,22 @@ async def test_with_a_configured_secret_a_token_is_single_use_across_server_proc
                 server.state.sandbox.close()  # type: ignore[attr-defined]
 
 
+def call_env(home: Path, sandbox_db: Path, **extra: str) -> dict[str, str]:
+    """A `uc-mcp call` process of its own: private home and state, this test's sandbox copy."""
+    import os
+
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_SANDBOX_DB": str(sandbox_db),
+        "UC_MCP_SANDBOX_CUSTOMERS": str(CUSTOMERS),
+        **extra,
+    }
+
+
 def uc_mcp_call(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any] | str]:
     done = subprocess.run(
         [sys.executable, "-m", "uc_mcp", "call", *args], env=env, capture_output=True, text=True, timeout=120
@@ -249,18 +248,7 @@ def uc_mcp_call(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any] | 
 
 def test_uc_mcp_call_processes_share_single_use(tmp_path: Path, sandbox_db: Path) -> None:
     """The reviewer's case: store credit added twice by two `uc-mcp call` processes redeeming one token."""
-    import os
-
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "UC_MCP_BACKEND": "sandbox",
-        "UC_MCP_SANDBOX_DB": str(sandbox_db),
-        "UC_MCP_SANDBOX_CUSTOMERS": str(CUSTOMERS),
-        "UC_MCP_CONFIRM_SECRET": SECRET,
-    }
+    env = call_env(tmp_path, sandbox_db, UC_MCP_CONFIRM_SECRET=SECRET)
     arguments = {"customer_profile_oid": JANE, "amount": 3, "description": "shared-secret"}
     code, preview = uc_mcp_call(env, CREDIT, json.dumps(arguments))
     assert code == 0 and isinstance(preview, dict) and preview["status"] == "confirmation_required", preview
@@ -273,17 +261,7 @@ def test_uc_mcp_call_processes_share_single_use(tmp_path: Path, sandbox_db: Path
 
 
 def test_without_a_secret_a_token_of_another_process_says_why(tmp_path: Path, sandbox_db: Path) -> None:
-    import os
-
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "UC_MCP_BACKEND": "sandbox",
-        "UC_MCP_SANDBOX_DB": str(sandbox_db),
-        "UC_MCP_SANDBOX_CUSTOMERS": str(CUSTOMERS),
-    }
+    env = call_env(tmp_path, sandbox_db)
     arguments = {"customer_profile_oid": JANE, "amount": 3}
     code, preview = uc_mcp_call(env, CREDIT, json.dumps(arguments))
     assert code == 0 and isinstance(preview, dict), preview

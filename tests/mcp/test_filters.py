@@ -21,7 +21,6 @@ Which endpoint answers is part of the contract (the cheapest correct plan): tags
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
@@ -34,7 +33,7 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 
-from tests.mcp.conftest import CUSTOMERS, ServerFactory
+from tests.mcp.conftest import BIGGER_STORE, CUSTOMERS, ServerFactory
 from tests.mcp.test_assist_tools import (
     PROFILES,
     QUERY_PATH,
@@ -47,7 +46,6 @@ from tests.mcp.test_assist_tools import (
     rows,
     text_of,
 )
-from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 from uc_mcp.ultracart.tools import count as count_module
 
 pytestmark = pytest.mark.anyio
@@ -58,7 +56,6 @@ EXPORT = "ultracart_export_customers"
 RANK = "ultracart_rank_customers"
 FIND = "ultracart_find_customers"
 NEW_YORK = ZoneInfo("America/New_York")
-BIGGER_STORE = 450  # three pages of 200
 CHECKED_HERE = "has_store_credit=true: checked here on each customer's loyalty.internal_gift_certificate_balance"
 TAGS_BY_QUERY = "sent to POST /customer/customers/query, the only endpoint that filters by tag"
 
@@ -67,20 +64,6 @@ TAGS_BY_QUERY = "sent to POST /customer/customers/query, the only endpoint that 
 async def h(request: pytest.FixtureRequest, server_factory: ServerFactory, tmp_path: Path) -> AsyncIterator[Harness]:
     async with connect(server_factory, request.param, export_dir=tmp_path / "exports") as harness:
         yield harness
-
-
-@pytest.fixture(scope="module")
-def bigger_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bigger") / "bigger.sqlite3"
-    Sandbox(SandboxOptions(db=path, customers=BIGGER_STORE)).close()
-    return path
-
-
-@pytest.fixture
-def bigger_db(bigger_seed: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "bigger.sqlite3"
-    shutil.copyfile(bigger_seed, copy)
-    return copy
 
 
 # -- calling the tools -------------------------------------------------------------------------------------

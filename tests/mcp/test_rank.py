@@ -10,7 +10,6 @@ validates against the published ``outputSchema``.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -20,9 +19,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.mcp.conftest import CUSTOMERS, ServerFactory
+from tests.mcp.conftest import BIGGER_STORE, CUSTOMERS, ServerFactory
 from tests.mcp.test_assist_tools import PROFILES, Harness, connect, everyone, in_billing_state, rows
-from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 from uc_mcp.ultracart.tools import rank as rank_module
 
 pytestmark = pytest.mark.anyio
@@ -44,27 +42,12 @@ FIELD = {
     "signup_date": "signup_dts",
 }
 TIE_BREAK = "ties: the lower customer_profile_oid ranks first"
-BIGGER_STORE = 450  # three pages of 200
 
 
 @pytest.fixture(params=PROFILES)
 async def h(request: pytest.FixtureRequest, server_factory: ServerFactory) -> AsyncIterator[Harness]:
     async with connect(server_factory, request.param) as harness:
         yield harness
-
-
-@pytest.fixture(scope="module")
-def bigger_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bigger") / "bigger.sqlite3"
-    Sandbox(SandboxOptions(db=path, customers=BIGGER_STORE)).close()
-    return path
-
-
-@pytest.fixture
-def bigger_db(bigger_seed: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "bigger.sqlite3"
-    shutil.copyfile(bigger_seed, copy)
-    return copy
 
 
 # -- ground truth ---------------------------------------------------------------------------------------

@@ -41,6 +41,17 @@ Backend = Literal["api", "sandbox"]
 ContextFactory = Callable[["Context[Any, Any]"], "ToolContext"]
 
 
+# Where every settings class reads from: flags, the environment and .env, as the server's own settings do.
+SETTINGS_SOURCES = SettingsConfigDict(
+    env_file=".env",
+    env_file_encoding="utf-8",
+    env_ignore_empty=True,  # `NAME=` in a copied .env.example means "not set"
+    extra="ignore",
+    populate_by_name=True,
+    case_sensitive=False,
+)
+
+
 class ProviderSettings(BaseSettings):
     """A provider's own settings (credentials, base URL, pacing, its sandbox), read from the same sources as the
     server's: flags (keyword arguments), the environment and ``.env``.
@@ -49,14 +60,7 @@ class ProviderSettings(BaseSettings):
     provider's real API was asked for (``configured``), and it is then never silently served from demo data.
     """
 
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,  # `NAME=` in a copied .env.example means "not set"
-        extra="ignore",
-        populate_by_name=True,
-        case_sensitive=False,
-    )
+    model_config = SETTINGS_SOURCES
     ENV_PREFIX: ClassVar[str] = ""
 
     # Whether any ENV_PREFIX setting came from any source (see ``configured``).
