@@ -24,6 +24,8 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
@@ -35,15 +37,19 @@ from tests.redis_server import unreachable_url
 from tests.servers import asgi_server
 from uc_mcp.core.budget import project
 from uc_mcp.core.errors import ServerError
+from uc_mcp.core.redact import Redactor
 from uc_mcp.http_app import create_app
 from uc_mcp.server import build_server
 from uc_mcp.ultracart.sandbox.filters import parse_filters
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
+from uc_mcp.ultracart.tools import export as export_module
 from uc_mcp.ultracart.tools.export import (
     EXPORT_GONE,
     EXPORT_LIFETIME_SECONDS,
     EXPORT_URI_PREFIX,
+    ExportFile,
     Owner,
+    _csv_cell,
     csv_cell,
     read_export,
 )
@@ -332,6 +338,62 @@ async def test_an_api_error_on_the_first_page_fails_and_leaves_no_file(big_serve
     assert files_in(export_dir) == []
 
 
+@pytest.mark.anyio
+async def test_each_customers_view_is_computed_once(big_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    viewed: list[int] = []
+
+    def counted(customer: Any) -> dict[str, Any]:
+        viewed.append(customer["customer_profile_oid"])
+        return customer_view(customer)
+
+    monkeypatch.setattr(export_module, "customer_view", counted)
+    async with Client(big_server()) as client:
+        result = await export(client, {})
+    assert result["rows"] == BIG and len(csv_rows(Path(result["path"]))[0]) == len(COMPACT_CUSTOMER_FIELDS)
+    assert sorted(viewed) == sorted(set(viewed)) and len(viewed) == BIG  # 8 of its columns come from the view
+
+
+@pytest.mark.anyio
+async def test_the_next_page_is_on_its_way_while_a_page_is_written(
+    big_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = big_server()
+    api = server.state.client()  # type: ignore[attr-defined]
+    real_page = api.customer_page
+    events: list[str] = []
+
+    async def recorded(offset: int, limit: int, **kwargs: Any) -> Any:
+        events.append(f"request {offset}")
+        return await real_page(offset, limit, **kwargs)
+
+    real_write = ExportFile.write
+
+    def write(self: ExportFile, rows: Any) -> None:
+        events.append(f"write {len(rows)}")
+        real_write(self, rows)
+
+    api.customer_page = recorded
+    monkeypatch.setattr(ExportFile, "write", write)
+    async with Client(server) as client:
+        result = await export(client, {})
+    assert result["rows"] == BIG and result["api_calls"] == 6 and result["complete"] is True
+    # One page ahead: page k+1 is requested before page k is written; never more, never past the end.
+    assert events == [
+        "request 0",
+        "request 200",
+        "write 200",
+        "request 400",
+        "write 200",
+        "request 600",
+        "write 200",
+        "request 800",
+        "write 200",
+        "request 1000",
+        "write 200",
+        "write 50",
+    ]
+
+
 # -- cancellation -----------------------------------------------------------------------------------------
 
 
@@ -433,6 +495,24 @@ async def test_the_file_honours_redaction_and_never_holds_secrets(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("fields", [["email", "cards", "properties", "tags"], ["email", "billing.first_name", "name"]])
+async def test_each_line_is_the_redacted_projection_of_its_customer(
+    server_factory: ServerFactory, tmp_path: Path, fields: list[str]
+) -> None:
+    server = server_factory(export_dir=tmp_path, redact=["email", "name"])
+    async with Client(server) as client:
+        result = await export(client, {"format": "jsonl", "fields": fields, "max_calls": 3})
+    redactor = Redactor.from_settings(["email", "name"])
+    expected = []
+    for customer in truth(server, {}, expand="billing,cards,properties,shipping,tags")[: result["rows"]]:
+        line = redactor.apply(project(customer, [name for name in fields if name != "name"])[0])
+        if "name" in fields and (name := redactor.apply(customer_view(customer)["name"], "name")) is not None:
+            line["name"] = name
+        expected.append(line)
+    assert jsonl_rows(Path(result["path"])) == expected
+
+
+@pytest.mark.anyio
 async def test_csv_cells_that_would_run_as_formulas_are_quoted(server_factory: ServerFactory, tmp_path: Path) -> None:
     server = server_factory(export_dir=tmp_path)
     customer = {
@@ -465,6 +545,26 @@ def test_csv_cell_rules() -> None:
     assert csv_cell("-12.50") == "-12.50" and csv_cell("+1 (512) 555-0100") == "+1 (512) 555-0100"
     assert csv_cell("@SUM(A1)") == "'@SUM(A1)" and csv_cell("-2+A1") == "'-2+A1" and csv_cell("\t=1") == "'\t=1"
     assert csv_cell(["a", 1]) == '["a",1]' and csv_cell({"k": None}) == '{"k":null}'
+
+
+@given(
+    st.lists(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats()
+        | st.text()
+        | st.sampled_from(["=1", "-3", "@x", "+1 2"])
+        | st.lists(st.integers(), max_size=2)
+    )
+)
+def test_cells_passed_to_the_csv_writer_as_they_are_are_written_as_csv_cell_writes_them(values: list[Any]) -> None:
+    def written(cells: list[Any]) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(cells)
+        return buffer.getvalue()
+
+    assert written([_csv_cell(value) for value in values]) == written([csv_cell(value) for value in values])
 
 
 # -- over HTTP: a link for its caller, not a path ----------------------------------------------------------

@@ -22,12 +22,14 @@ from hypothesis import strategies as st
 from uc_mcp.core.budget import (
     ELLIPSIS,
     Compact,
+    CompactList,
     compact_json,
     count_result,
     estimate_tokens,
     fit_list,
     fit_object,
     project,
+    projector,
     prune,
     result_json,
     text_tokens,
@@ -539,3 +541,50 @@ def test_a_changed_record_forgets_its_text() -> None:
         change(record)
         assert record.text is None
         assert result_json({"customer": record}) == result_json({"customer": dict(record)})
+
+
+def test_a_changed_list_forgets_its_text() -> None:
+    changes = [
+        lambda items: items.__setitem__(0, [9]),
+        lambda items: items.__delitem__(0),
+        lambda items: items.__iadd__([[3]]),
+        lambda items: items.__imul__(2),
+        lambda items: items.append([3]),
+        lambda items: items.extend([[3]]),
+        lambda items: items.insert(0, [3]),
+        lambda items: items.pop(),
+        lambda items: items.remove([1, "a"]),
+        lambda items: items.clear(),
+        lambda items: items.sort(key=repr),
+        lambda items: items.reverse(),
+    ]
+    records = [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+    for change in changes:
+        result = fit_list(records, columns=["id", "name"])
+        items = result["items"]
+        assert isinstance(items, CompactList) and items.text == compact_json(list(items))
+        change(items)
+        assert items.text is None
+        assert result_json(result) == result_json({**result, "items": list(items)})
+
+
+# A table's rows are its records' items, column by column, with the same notes (the rows are made in one pass over
+# each record, and encoded once each: the result's text is written from those texts).
+@given(records=pages(), view=st.sampled_from([None, customer_view]), max_tokens=st.integers(100, 8000))
+def test_a_table_holds_the_records_as_a_list_would(records: list[dict[str, Any]], view: Any, max_tokens: int) -> None:
+    columns = [*COMPACT_CUSTOMER_FIELDS, "business_notes", "extra", "tags"]
+    whole_table = fit_list(records, view=view, columns=columns, max_tokens=10**7)
+    whole_list = fit_list(records, view=view, max_tokens=10**7)
+    assert whole_table["items"] == [[item.get(column) for column in columns] for item in whole_list["items"]]
+    assert whole_table.get("notice") == whole_list.get("notice")  # the same values shortened, said the same way
+
+    table = fit_list(records, view=view, columns=columns, max_tokens=max_tokens)
+    shown = table["items"]
+    if len(shown) > 1:  # (a single row may be the first record trimmed harder, to fit at all)
+        assert shown == whole_table["items"][: len(shown)]
+    assert result_json(table) == result_json({**table, "items": [list(row) for row in shown]})
+
+
+@given(record=customer, fields=st.lists(st.sampled_from(FIELD_NAMES) | keys, max_size=6))
+def test_a_projector_projects_as_project_does(record: dict[str, Any], fields: list[str]) -> None:
+    assert projector(fields)(record) == project(record, fields)[0]

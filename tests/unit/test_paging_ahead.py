@@ -99,3 +99,44 @@ async def test_without_a_total_the_walk_reads_one_page_at_a_time() -> None:
 async def test_read_ahead_needs_the_callers_task_group() -> None:
     with pytest.raises(ValueError, match="task_group"):
         walk(Server(10).fetch, concurrency=2)
+
+
+# -- one page ahead, for callers that count API calls (eager=False) ------------------------------------------------
+
+
+async def test_one_page_ahead_is_requested_while_the_consumer_handles_a_page_total_or_not() -> None:
+    for total in (True, False):
+        server = Server(500, total=total)
+        seen: list[int] = []
+        requested_while_handling: list[bool] = []
+        async with anyio.create_task_group() as group:
+            async for page in walk(server.fetch, limit=100, concurrency=2, task_group=group, eager=False):
+                await anyio.sleep(0.02)  # the consumer's work: the next page is on its way meanwhile
+                requested_while_handling.append(page.items[-1] + 1 in server.offsets)
+                seen.extend(page.items)
+        assert seen == list(range(500))
+        assert server.offsets == [0, 100, 200, 300, 400]  # each once, in order, none past the end
+        assert requested_while_handling == [True, True, True, True, False]
+        assert server.most_in_flight == 1  # the page being read, never two at once
+
+
+async def test_one_page_ahead_requests_nothing_past_a_failed_page() -> None:
+    server = Server(1000, fail_at=300)
+    seen: list[int] = []
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
+        try:
+            async for page in walk(server.fetch, limit=100, concurrency=4, task_group=group, eager=False):
+                seen.extend(page.items)
+        except RuntimeError as error:
+            failure = error
+    assert str(failure) == "failed at 300" and seen == list(range(300))
+    assert server.offsets == [0, 100, 200, 300]  # what a walk without read-ahead requests
+
+
+async def test_one_page_ahead_only_where_the_walk_goes() -> None:
+    server = Server(1000, short_at=300)  # 300 answers 99: the walk resumes at 399, not 400
+    seen, walker = await _collect(server, limit=100, concurrency=2, eager=False, max_pages=6)
+    assert seen == list(range(599))
+    assert server.offsets == [0, 100, 200, 300, 399, 499]  # nothing at 400, nothing past max_pages
+    assert (walker.stopped, walker.next_offset) == ("max_pages", 599)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from uc_mcp.core.redact import (
     SECRET_VALUE,
     Redactor,
     is_secret_name,
+    is_visible,
     mask_card_numbers,
     strip_invisible,
 )
@@ -29,6 +31,39 @@ from uc_mcp.ultracart.views import customer_view
 
 EVERYTHING = Redactor(frozenset(MASKABLE))
 VISA_TEST = "4111 1111 1111 1111"  # Luhn-valid test number
+
+
+def _stripped_by_definition(char: str) -> bool:
+    """What strip_invisible removes, by its definition: control, format, private-use, unassigned and surrogate
+    characters and the variation selectors, but newline and tab."""
+    code = ord(char)
+    hidden = unicodedata.category(char) in ("Cc", "Cf", "Co", "Cn", "Cs")
+    return char not in "\n\t" and (hidden or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
+
+
+def test_the_quick_test_for_text_with_nothing_to_strip_agrees_with_the_definition() -> None:
+    # Every code point, beside an accented letter (the non-ASCII path) and alone (the ASCII one, below 128).
+    for code in range(0x110000):
+        char = chr(code)
+        for text in ("é" + char, char):
+            kept = "".join(c for c in text if not _stripped_by_definition(c))
+            assert strip_invisible(text) == kept, hex(code)
+            if is_visible(text):
+                assert kept == text, hex(code)
+    assert is_visible("José Müller — 山田 🙂") and not is_visible("Zoë\u200b") and not is_visible("a\ufe0f")
+
+
+@settings(max_examples=300)
+@given(
+    text=st.lists(st.text(max_size=3) | st.sampled_from(["\u200b", "\ufe0f", "é", VISA_TEST, HIDDEN_MARKER])).map(
+        "".join
+    ),
+    key=st.sampled_from([None, "email", "name", "company", "city", "notes", "card_number", "other"]),
+)
+def test_a_value_passed_as_it_is_is_what_the_filter_would_make_of_it(text: str, key: str | None) -> None:
+    for redactor in (NO_MASKING, EVERYTHING):
+        expected = redactor.text(text) if key is None else redactor.field(key, text)
+        assert redactor.apply(text, key) == expected
 
 
 @pytest.mark.parametrize(

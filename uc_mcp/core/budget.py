@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
+from itertools import chain, islice
 from typing import Any, Final, Literal, Self
 from uuid import UUID
 
@@ -38,13 +39,16 @@ __all__ = [
     "MIN_MAX_TOKENS",
     "RESULT_HEADROOM_TOKENS",
     "TRIM_LEVELS",
+    "CompactList",
     "View",
     "compact_json",
     "count_result",
     "estimate_tokens",
     "fit_list",
     "fit_object",
+    "plain_json",
     "project",
+    "projector",
     "prune",
     "result_json",
     "text_tokens",
@@ -109,12 +113,34 @@ def _json_default(value: object) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# One encoder instance: json.dumps with options builds a new encoder on every call.
-_dumps: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
+def _encoder() -> Callable[[Any], str]:
+    """The compact JSON encoder of every result: no whitespace, UTF-8 kept as is, ``_json_default``.
+
+    ``json.dumps`` with options builds a new encoder on every call, and ``JSONEncoder.encode`` still builds
+    its C encoder on every call (most of the cost of encoding a table row); this one is built once. It skips
+    the check for circular references: results are trees of JSON values (a cycle fails as a RecursionError,
+    also in ``prune``, which every result passes through first).
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has the C accelerator
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
+    encode = make(None, _json_default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+
+    def dumps(value: Any) -> str:
+        return "".join(encode(value, 0))
+
+    return dumps
+
+
+_dumps: Final = _encoder()
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def _nbytes(value: Any) -> int:
-    return len(_dumps(value).encode("utf-8"))
+    return _utf8_len(_dumps(value))
 
 
 class Compact(dict[Any, Any]):
@@ -164,6 +190,77 @@ class Compact(dict[Any, Any]):
         super().clear()
 
 
+class CompactList(list[Any]):
+    """A pruned list (a list result's ``items``) that remembers its compact JSON text, as :class:`Compact` does
+    for a record: ``fit_list`` encodes each row once to measure it, and the result is written from those texts.
+
+    Changing the list itself forgets the text; its rows are not to be changed in place.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, items: Iterable[Any], text: str | None) -> None:
+        super().__init__(items)
+        self.text = text
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self.text = None
+        super().__setitem__(index, value)
+
+    def __delitem__(self, index: Any) -> None:
+        self.text = None
+        super().__delitem__(index)
+
+    def __iadd__(self, other: Any) -> Self:  # type: ignore[misc]
+        self.text = None
+        return super().__iadd__(other)
+
+    def __imul__(self, count: Any) -> Self:  # type: ignore[misc]
+        self.text = None
+        return super().__imul__(count)
+
+    def append(self, value: Any) -> None:
+        self.text = None
+        super().append(value)
+
+    def extend(self, values: Iterable[Any]) -> None:
+        self.text = None
+        super().extend(values)
+
+    def insert(self, index: Any, value: Any) -> None:
+        self.text = None
+        super().insert(index, value)
+
+    def pop(self, index: Any = -1) -> Any:
+        self.text = None
+        return super().pop(index)
+
+    def remove(self, value: Any) -> None:
+        self.text = None
+        super().remove(value)
+
+    def clear(self) -> None:
+        self.text = None
+        super().clear()
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self.text = None
+        super().sort(*args, **kwargs)
+
+    def reverse(self) -> None:
+        self.text = None
+        super().reverse()
+
+
+def _remembered(value: Any) -> str | None:
+    return value.text if type(value) is Compact or type(value) is CompactList else None
+
+
+def plain_json(value: Any) -> str:
+    """Compact JSON of ``value`` as it is (not pruned): the encoder of every result, for a file's lines or cells."""
+    return _dumps(value)
+
+
 def compact_json(value: Any) -> str:
     """Compact JSON of ``prune(value)``: no whitespace, no null/empty fields, UTF-8 kept as is.
 
@@ -191,19 +288,12 @@ def result_json(result: Mapping[str, Any], keep: Collection[str] = ()) -> str:
     and a missing required key fails the host's schema check). Nothing else null or empty survives.
     """
     body = _result_body(result, keep)
-    remembered = any(type(value) is Compact and value.text is not None for value in body.values())
+    remembered = any(_remembered(value) is not None for value in body.values())
     if not remembered or not all(type(key) is str for key in body):
         return _dumps(body)
     # Written out here, exactly as the encoder would (its separators; keys are strings), so that a
-    # record's remembered text is used as it is.
-    return (
-        "{"
-        + ",".join(
-            f"{_dumps(key)}:{value.text if type(value) is Compact and value.text is not None else _dumps(value)}"
-            for key, value in body.items()
-        )
-        + "}"
-    )
+    # record's or a list's remembered text is used as it is.
+    return "{" + ",".join(f"{_dumps(key)}:{_remembered(value) or _dumps(value)}" for key, value in body.items()) + "}"
 
 
 def _result_body(result: Mapping[str, Any], keep: Collection[str] = ()) -> dict[str, Any]:
@@ -213,7 +303,7 @@ def _result_body(result: Mapping[str, Any], keep: Collection[str] = ()) -> dict[
             if key in _KEEP_NULL:
                 body[key] = None
             continue
-        pruned = value if type(value) is Compact and value.text is not None else prune(value)
+        pruned = value if _remembered(value) is not None else prune(value)
         if _is_empty(pruned) and key not in _KEEP_EMPTY and key not in keep:
             continue
         body[key] = pruned
@@ -351,6 +441,17 @@ def project(record: Mapping[str, Any], fields: Sequence[str]) -> tuple[dict[str,
     found: set[str] = set()
     projected = _apply_selection(tree, record, "", found)
     return projected, [name for name in cleaned if name not in found]
+
+
+def projector(fields: Sequence[str]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """``project(record, fields)[0]`` with the selection compiled once, for many records (an export's)."""
+    tree, _ = _compile_fields(fields)
+    found: set[str] = set()  # unused: which fields no record has is project's question, not this one's
+
+    def projected(record: Mapping[str, Any]) -> dict[str, Any]:
+        return _apply_selection(tree, record, "", found)
+
+    return projected
 
 
 def trim(
@@ -660,9 +761,10 @@ def fit_list(
     """
     limit = _check_budget(max_tokens)
     shape = (lambda item: [item.get(column) for column in columns]) if columns else (lambda item: item)
+    level = TRIM_LEVELS[0]
     field_list: list[str] | None = None
     unknown: list[str] = []
-    prepared: Iterable[dict[str, Any]]
+    rows: Iterable[tuple[Any, list[TrimNote]]]
     if fields:
         # Every record is projected (cheap) so a field is only called unknown if no record has it.
         tree, field_list = _compile_fields(fields)
@@ -673,12 +775,19 @@ def fit_list(
         ]
         unknown = [name for name in field_list if name not in found] if records else []
         first = prepared[0] if prepared else {}
+        rows = (_trimmed(item, shape, level) for item in prepared)
     else:
         # Otherwise prepare lazily: records beyond the budget are never viewed or pruned.
-        prepared = (_prune_mapping(view(r)) for r in records) if view is not None else map(_prune_mapping, records)
-        first = (
-            (_prune_mapping(view(records[0])) if view is not None else _prune_mapping(records[0])) if records else {}
-        )
+        whole = view(records[0]) if view is not None and records else records[0] if records else {}
+        first = _prune_mapping(whole)
+        rest = islice(records, 1, None)
+        items_of = chain((whole,), map(view, rest) if view is not None else rest) if records else iter(())
+        if columns and len(set(columns)) == len(columns):
+            # A table: each record pruned, trimmed and made a row in one pass over its values.
+            positions = {column: index for index, column in enumerate(columns)}
+            rows = (_table_row(item, positions, level) for item in items_of)
+        else:
+            rows = (_trimmed(_prune_mapping(item), shape, level) for item in items_of)
 
     count = len(records)
     fit = _ListFit(
@@ -695,17 +804,18 @@ def fit_list(
         columns=list(columns) if columns else None,
     )
 
-    # Trim and measure lazily: once the items alone exceed the budget, later records cannot matter.
-    level = TRIM_LEVELS[0]
+    # Trim and measure lazily: once the items alone exceed the budget, later records cannot matter. Each row
+    # is encoded once: its text measures it, and the result's items are written from these texts.
     items: list[Any] = []
     notes: list[list[TrimNote]] = []
+    texts: list[str] = []
     prefix = [0]  # prefix[n] = bytes of the first n items plus the commas between them
-    for item in prepared:
-        trimmed, item_notes = trim(item, max_string=level[0], max_items=level[1])
-        trimmed = shape(trimmed)
-        items.append(trimmed)
-        notes.append(item_notes)
-        prefix.append(prefix[-1] + _nbytes(trimmed) + (1 if len(prefix) > 1 else 0))
+    for row, row_notes in rows:
+        text = _dumps(row)
+        items.append(row)
+        notes.append(row_notes)
+        texts.append(text)
+        prefix.append(prefix[-1] + _utf8_len(text) + (1 if len(prefix) > 1 else 0))
         if prefix[-1] > limit:
             break
 
@@ -719,7 +829,7 @@ def fit_list(
     if len(items) == count:
         bytes_, notice = size(count, True)
         if bytes_ <= limit:
-            return _verified(fit, items, notice, limit)
+            return _verified(fit, CompactList(items, _joined(texts)), notice, limit)
 
     for verbose in (True, False):
         lo, hi = 0, min(len(items), count - 1)
@@ -732,7 +842,7 @@ def fit_list(
             else:
                 hi = mid - 1
         if lo >= 1:
-            return _verified(fit, items[:lo], best, limit)
+            return _verified(fit, CompactList(items[:lo], _joined(texts[:lo])), best, limit)
 
     # Not even the first record fits at the default trim: trim it harder, then identifying fields only.
     for harder in TRIM_LEVELS[1:]:
@@ -754,6 +864,56 @@ def fit_list(
     if notice is not None and fit.envelope_bytes(0, notice) > limit:
         notice = "Even the identifying fields of the first record do not fit the budget; ask for fewer fields."
     return fit.build([], notice)
+
+
+def _trimmed(item: dict[str, Any], shape: Callable[[Any], Any], level: tuple[int, int]) -> tuple[Any, list[TrimNote]]:
+    trimmed, notes = trim(item, max_string=level[0], max_items=level[1])
+    return shape(trimmed), notes
+
+
+def _table_row(
+    record: Mapping[Any, Any], positions: Mapping[Any, int], level: tuple[int, int]
+) -> tuple[list[Any], list[TrimNote]]:
+    """``[trimmed.get(column) for column in columns]`` of ``trimmed, notes = trim(prune(record))``, in one pass
+    over the record's values (most are short strings and numbers: kept as they are). Every value is pruned and
+    trimmed, shown in a column or not, so that the notes are those of the record."""
+    max_string, max_items = level
+    row: list[Any] = [None] * len(positions)
+    notes: list[TrimNote] = []
+    for key, value in record.items():
+        kind = type(value)
+        if kind is str:
+            if not value:
+                continue
+            if len(value) > max_string:
+                notes.append({"path": f"{key}", "dropped_chars": len(value) - max_string})
+                value = value[:max_string] + ELLIPSIS
+        elif value is None:
+            continue
+        elif kind not in _NUMBERS:
+            value = _pruned_value(value, kind)
+            if value is _MISSING:
+                continue
+            value = _trim(value, max_string, max_items, notes, [f".{key}"])
+        index = positions.get(key)
+        if index is not None:
+            row[index] = value
+    return row, notes
+
+
+def _pruned_value(value: Any, kind: type) -> Any:
+    """What ``_prune_mapping`` keeps of a value other than a str, a number or None: ``_MISSING`` when it drops it."""
+    if kind is dict or (kind is not list and kind is not tuple and isinstance(value, Mapping)):
+        return _prune_mapping(value) or _MISSING
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
+        return [item if type(item) in _LEAVES else prune(item) for item in value] if value else _MISSING
+    if isinstance(value, str):  # a str subclass (e.g. a StrEnum member)
+        return value if value else _MISSING
+    return value
+
+
+def _joined(texts: list[str]) -> str:
+    return "[" + ",".join(texts) + "]"
 
 
 def _verified(fit: _ListFit, items: list[Any], notice: str | None, limit: int) -> dict[str, Any]:

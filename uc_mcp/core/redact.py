@@ -132,7 +132,20 @@ def strip_invisible(text: str) -> str:
         if text.isprintable():
             return text
         return "".join(ch for ch in text if ch.isprintable() or ch in _KEEP_CONTROLS)
+    if is_visible(text):
+        return text  # most names and notes in other scripts: two C-level scans, no call per character
     return "".join(ch for ch in text if ch in _KEEP_CONTROLS or _visible(ch))
+
+
+def is_visible(text: str) -> bool:
+    """True when :func:`strip_invisible` leaves ``text`` as it is because it holds nothing to strip (False
+    may still mean nothing is stripped: a newline, a tab or a no-break space is kept).
+
+    ``str.isprintable`` is False for every character of the categories stripped (Cc, Cf, Co, Cn, Cs) and
+    True for all the others but the separators (Zs other than the space, Zl, Zp, which are kept); the
+    variation selectors, printable marks, are the only printable characters stripped.
+    """
+    return text.isprintable() and (text.isascii() or _VARIATION_SELECTOR.search(text) is None)
 
 
 def _visible(ch: str) -> bool:
@@ -141,6 +154,10 @@ def _visible(ch: str) -> bool:
         return False
     code = ord(ch)
     return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
+
+
+# The variation selectors _visible drops (they can smuggle bytes), as one character class.
+_VARIATION_SELECTOR: Final = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 def with_hidden_marker(text: str) -> str:
@@ -152,7 +169,7 @@ def mark_hidden(value: Any) -> Any:
     """An identifying value as a person may see it: stripped of hidden characters, and marked when it
     had any. For code that shapes values before they are fitted to the budget (views): the marker is
     then measured with the rest, and the outbound filter leaves the marked value as it is."""
-    if type(value) is not str or (value.isascii() and value.isprintable()):
+    if type(value) is not str or is_visible(value):
         return value
     cleaned = strip_invisible(value)
     return with_hidden_marker(cleaned) if len(cleaned) != len(value) else value
@@ -364,12 +381,12 @@ class Redactor:
         if self.masked or not json_text.isprintable():  # also catches Cf/Co/Cn characters unescaped by JSON
             return False
         data = json_text.encode("utf-8")
-        if b"\\" in data and any(escape in data for escape in _STRIPPED_ESCAPES):
+        if b"\\" in data and _STRIPPED_ESCAPE.search(data):
             return False  # control characters that JSON escaped
         lowered = data.lower()  # ASCII letters only: the one other letter that lowers to ASCII is below
         if _CARD_NUMBER_KEY in lowered or _PROPERTIES_KEY in lowered:
             return False
-        if any(word in lowered for word in _SECRET_WORDS) and _SECRET_NAME_END.search(lowered):
+        if _names_a_secret(lowered):
             return False
         if not json_text.isascii() and any(lead in data for lead in _NON_ASCII_SUSPECTS):
             return False
@@ -405,8 +422,7 @@ class Redactor:
         if isinstance(payload, str):
             if (
                 not self.masked
-                and payload.isascii()
-                and payload.isprintable()
+                and is_visible(payload)
                 and key not in CARD_NUMBER_KEYS
                 and (len(payload) < 13 or _CARD_CANDIDATE.search(payload) is None)
             ):
@@ -511,15 +527,30 @@ _SERVER_NOTES: Final = ("notice", "warning", "warnings")
 # What leaves_unchanged looks for in a JSON text. Keys appear quoted; control characters other than
 # newline and tab appear as these escapes (a literal backslash before r, b, f or u also matches: the
 # result is walked, which is merely slower).
-_STRIPPED_ESCAPES: Final = (b"\\u", b"\\r", b"\\b", b"\\f")
+_STRIPPED_ESCAPE: Final = re.compile(rb"\\[urbf]")
 _CARD_NUMBER_KEY: Final = b'card_number"'
 _PROPERTIES_KEY: Final = b'"properties":'
 # Every secret key name ends in one of these words, so does every name is_secret_name accepts (after
 # the word, only characters that are neither letters nor digits). In the JSON text that is the word,
 # then such characters (ASCII punctuation, JSON escapes, any non-ASCII byte: over-cautious), then the
-# closing quote. The plain substring test keeps the regex off most texts.
+# closing quote (_SECRET_NAME_TAIL, matched after each occurrence of a word).
 _SECRET_WORDS: Final = (b"password", b"token", b"secret", b"key")
-_SECRET_NAME_END: Final = re.compile(rb'(?:password|token|secret|key)(?:[^a-z0-9"\\]|\\.)*"')
+_SECRET_NAME_TAIL: Final = re.compile(rb'(?:[^a-z0-9"\\]|\\.)*"')
+
+
+def _names_a_secret(lowered: bytes) -> bool:
+    """Whether a secret word in the lower-cased JSON text ``lowered`` ends a string (see above): each place a
+    word occurs is checked (a C-level find, then a match there), never the whole text by the regex's alternation
+    (a "tokens" in a notice would make that scan every byte)."""
+    for word in _SECRET_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            if _SECRET_NAME_TAIL.match(lowered, at + len(word)):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
+
+
 # Non-ASCII that means "walk it": the Kelvin sign (str.lower() makes it an ASCII "k", so a key may
 # become "token" only in the walk's lowercasing), and the UTF-8 lead bytes of the variation selectors
 # strip_invisible removes (U+FE00-FE0F lie in U+FE00-FE3F, U+E0100-E01EF in U+E0000-E0FFF; both
@@ -548,7 +579,7 @@ _GAP_BYTES: Final = bytes(byte for byte in range(256) if _BYTE_CLASSES[byte] == 
 _GAP_TOO_LONG: Final = b" " * (CARD_GAP_MAX + 1)
 _THIRTEEN_DIGITS: Final = b"0" * 13
 _ASCII_BYTES: Final = bytes(range(128))
-_ESCAPES: Final = (b"\\\\", b'\\"', b"\\n", b"\\t", b"\\/")
+_ESCAPE: Final = re.compile(rb"\\.", re.DOTALL)  # \\, \", \n, \t or \/ (the only ones left by then)
 
 
 def _may_hold_card_number(text: str, data: bytes) -> bool:
@@ -557,11 +588,9 @@ def _may_hold_card_number(text: str, data: bytes) -> bool:
     each character becomes one byte of its class, a gap too long becomes a letter, the remaining
     gaps are closed, and 13 digits in a row remain iff there was such a run."""
     if b"\\" in data:
-        # Each escape is one character of the string: a gap character (backslashes first, so that
-        # the backslash of an escaped backslash does not escape what follows it).
-        for escape in _ESCAPES:
-            if escape in data:
-                data = data.replace(escape, b"\x01")
+        # Each escape is one character of the string: a gap character (left to right, so that the
+        # backslash of an escaped backslash does not escape what follows it).
+        data = _ESCAPE.sub(b"\x01", data)
     # First with every gap closed, however long (one C pass): rules out most texts; then exactly.
     if _THIRTEEN_DIGITS in data.translate(_BYTE_CLASSES, _GAP_BYTES):
         shape = data.translate(_BYTE_CLASSES, _UTF8_CONTINUATION)
@@ -571,7 +600,10 @@ def _may_hold_card_number(text: str, data: bytes) -> bool:
         return False
     # The card pattern's \d also matches other scripts' digits: any such digit means "walk it".
     others = data.translate(None, _ASCII_BYTES).decode("utf-8")
-    return any(char.isdecimal() for char in others)
+    return _DECIMAL_DIGIT.search(others) is not None
+
+
+_DECIMAL_DIGIT: Final = re.compile(r"\d")  # str.isdecimal's digits: the card pattern's \d
 
 
 NO_MASKING: Final = Redactor()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..core.redact import mark_hidden, strip_invisible, with_hidden_marker
+from ..core.redact import is_visible, mark_hidden, strip_invisible, with_hidden_marker
 
 __all__ = ["COMPACT_CUSTOMER_FIELDS", "STORE_CREDIT_FIGURES", "customer_view", "store_credit_view"]
 
@@ -52,7 +52,7 @@ def _pick(addresses: Any, default_flag: str) -> Mapping[str, Any] | None:
         return None
     first: Mapping[str, Any] | None = None
     for address in addresses:
-        if isinstance(address, Mapping):
+        if type(address) is dict or isinstance(address, Mapping):
             if address.get(default_flag) is True:
                 return address
             if first is None:
@@ -67,7 +67,12 @@ def _primary_address(customer: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 def _full_name(address: Mapping[str, Any]) -> str | None:
     """First and last name as one, marked when either hid characters."""
-    parts = [part for part in (address.get("first_name"), address.get("last_name")) if isinstance(part, str)]
+    first, last = address.get("first_name"), address.get("last_name")
+    if type(first) is str and type(last) is str and is_visible(first) and is_visible(last):
+        # Nothing to strip from either (most names): the rule below in a few C calls.
+        first, last = first.strip(), last.strip()
+        return f"{first} {last}" if first and last else first or last or None
+    parts = [part for part in (first, last) if isinstance(part, str)]
     cleaned = [strip_invisible(part) for part in parts]
     name = " ".join(part.strip() for part in cleaned if part.strip())
     if any(len(clean) != len(part) for clean, part in zip(cleaned, parts, strict=True)):

@@ -13,10 +13,12 @@ Assumptions about the real API (``reference/`` beside DESIGN.md), each one handl
   customer read, so the file then holds fewer rows than the API listed, and ``how`` says so.
 - ``total_records`` may be null (the sandbox's ``strict`` profile leaves it out whenever a filter
   is set): the walk ends when the API says ``more: false`` (``core/paging.py``), never on a count.
-- About 1,000 requests an hour, one at a time: pages are read one after another, and ``max_calls``
-  caps them. An export that reaches it keeps the file, says ``complete: false`` and tells the
-  model what is missing and how to get it. ``api_calls`` counts the page requests this tool made;
-  retries of a failed request inside the HTTP layer are not visible here.
+- About 1,000 requests an hour, one at a time: the next page is requested while one is written (one
+  page ahead, only once the page before it arrived with more to come: ``core/paging.py``, ``eager=False``;
+  the client's limiter still sends one request at a time), and ``max_calls`` caps them. An export that
+  reaches it keeps the file, says ``complete: false`` and tells the model what is missing and how to get
+  it. ``api_calls`` counts the page requests this tool made; retries of a failed request inside the HTTP
+  layer are not visible here.
 - Offset paging is not a snapshot: a customer added or changed during a long walk may be missed
   or written twice (the API has no cursor).
 
@@ -28,7 +30,6 @@ are quoted with a leading apostrophe, since customers write these values.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import re
@@ -37,17 +38,18 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Final, Literal, Protocol, TypeVar, Union, get_args, get_origin
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from pydantic import BaseModel, Field, field_validator
 
-from ...core.budget import estimate_tokens, project, prune, trim
+from ...core.budget import estimate_tokens, plain_json, projector, prune, trim
 from ...core.errors import ProviderError
 from ...core.paging import Page, walk
 from ...core.redact import SECRET_KEYS, Redactor
@@ -77,6 +79,7 @@ __all__ = [
 ]
 
 PAGE_SIZE: Final = 200  # the API's largest page: the fewest requests per customer
+READ_AHEAD: Final = 2  # pages in flight at most: the one being waited for and the next (module doc)
 DEFAULT_MAX_CALLS: Final = 50  # 10,000 customers
 MAX_CALLS: Final = 500  # 100,000 customers, half the API's hourly allowance
 SAMPLE_ROWS: Final = 3
@@ -101,6 +104,7 @@ VIEW_COLUMNS: Final = {
     "tag_count": ("tags",),
 }
 assert set(VIEW_COLUMNS) == set(COMPACT_CUSTOMER_FIELDS) - set(m.Customer.model_fields)
+assert not {name.lower() for name in VIEW_COLUMNS} & SECRET_KEYS  # so a table would show every view column
 
 
 # -- input ------------------------------------------------------------------------------------------
@@ -187,6 +191,12 @@ class Layout:
     view_columns: tuple[str, ...]  # computed by the compact view
     record_fields: tuple[str, ...]  # read from the customer record
     expand: tuple[str, ...]  # what the API must include for them
+    # ``project(customer, record_fields)[0]``, compiled once; None when no column is a record field
+    project: Callable[[Mapping[str, Any]], dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+    # The record fields when each is a top-level field (the compact table's, most): read and redacted one by one,
+    # as the redaction of their projection would (it drops a secret's key; "value" or "columns" and "items"
+    # would make the projection a name/value pair or a table: the projection is redacted whole then). Else None.
+    top_level: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, fields: Sequence[str] | None) -> Layout:
@@ -205,27 +215,37 @@ class Layout:
     def _split(cls, columns: tuple[str, ...], expand: tuple[str, ...]) -> Layout:
         view = tuple(name for name in columns if name in VIEW_COLUMNS)
         record = tuple(name for name in columns if name not in VIEW_COLUMNS)
-        return cls(columns, view, record, expand)
+        flat = (
+            all("." not in name for name in record) and "value" not in record and not {"columns", "items"} <= {*record}
+        )
+        top_level = tuple(name for name in record if name.lower() not in SECRET_KEYS) if flat else None
+        return cls(columns, view, record, expand, projector(record) if record else None, top_level)
 
 
 def shape_rows(customers: Sequence[Mapping[str, Any]], layout: Layout, redactor: Redactor) -> list[dict[str, Any]]:
-    """The export's rows for one page of raw customers: projected, then redacted.
+    """The export's rows for one page of raw customers: projected, then redacted, one customer at a time.
 
-    Compact columns are redacted as a table (``columns`` + rows), so that ``name`` is masked as a
-    person's name, exactly as in list results; record fields are masked by their own keys, at any
-    depth. A view column whose value is unknown is left out of the row (an empty CSV cell).
+    Compact columns are redacted as the cells of a table (``columns`` + rows) are, so that ``name`` is
+    masked as a person's name, exactly as in list results; record fields are masked by their own keys, at
+    any depth. A view column whose value is unknown is left out of the row (an empty CSV cell). The view
+    is computed once per customer, whatever the number of its columns.
     """
-    records: list[Any] = [{}] * len(customers)
-    if layout.record_fields:
-        records = redactor.apply([project(customer, layout.record_fields)[0] for customer in customers])
-    views: list[Any] = [[]] * len(customers)
-    if layout.view_columns:
-        table = [[customer_view(customer)[name] for name in layout.view_columns] for customer in customers]
-        views = redactor.apply({"columns": list(layout.view_columns), "items": table})["items"]
+    project, top_level, view_columns, redact = layout.project, layout.top_level, layout.view_columns, redactor.apply
     rows = []
-    for record, view in zip(records, views, strict=True):
-        row = dict(record)
-        row.update((name, value) for name, value in zip(layout.view_columns, view, strict=True) if value is not None)
+    for customer in customers:
+        row: dict[str, Any] = {}
+        if top_level is not None:
+            for name in top_level:
+                if name in customer:
+                    row[name] = redact(customer[name], name)
+        elif project is not None:
+            row = redact(project(customer))
+        if view_columns:
+            view = customer_view(customer)
+            for name in view_columns:
+                value = redact(view[name], name)
+                if value is not None:
+                    row[name] = value
         rows.append(row)
     return rows
 
@@ -249,16 +269,28 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell(value: Any) -> str:
     """A CSV cell: text as is, lists and objects as compact JSON, and a leading apostrophe on text
     that a spreadsheet would run as a formula (``=HYPERLINK(...)`` in a company name)."""
-    if value is None:
+    if type(value) is str:  # most cells
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         return str(value)
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = value if isinstance(value, str) else plain_json(value)
     if text.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def _csv_cell(value: Any) -> Any:
+    """``csv_cell(value)``, or the value itself where the CSV writer writes it the same (most cells: text that
+    cannot start a formula, whole numbers, nothing)."""
+    kind = type(value)
+    if (kind is str and not value.startswith(_FORMULA_START)) or kind is int or value is None:
+        return value
+    return csv_cell(value)
 
 
 class ExportFile:
@@ -279,10 +311,15 @@ class ExportFile:
         if self._csv is not None:
             self._csv.writerow(layout.columns)
         self._paths = [column.split(".") for column in layout.columns]
+        # Columns without a dot (the compact table's, and most): each cell is one lookup in the row.
+        self._flat = all(len(path) == 1 for path in self._paths)
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if self._csv is None:
-            self._file.writelines(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
+            self._file.writelines(plain_json(row) + "\n" for row in rows)
+        elif self._flat:
+            columns, cell = self._layout.columns, _csv_cell
+            self._csv.writerows([cell(row.get(column)) for column in columns] for row in rows)
         else:
             self._csv.writerows([csv_cell(value_at(row, path)) for path in self._paths] for row in rows)
 
@@ -664,27 +701,39 @@ async def export_customers(request: Any, ctx: ToolContext) -> dict[str, Any]:
     started = time.time()
     name = f"customers-{datetime.fromtimestamp(started, UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}.{request.format}"
     file = ExportFile(export_directory(ctx.settings), name, layout, request.format)
-    walker = walk(fetch, limit=PAGE_SIZE, max_pages=request.max_calls)
     rows = 0
     sample: list[dict[str, Any]] = []
+    failure: Exception | None = None
     error: str | None = None
     path: Path | None = None
     try:
-        async with aclosing(walker):
-            try:
-                async for page in walker:
-                    read += len(page.items)
-                    kept = [customer for customer in page.items if chosen.keep(customer)]
-                    shaped = shape_rows(kept, layout, ctx.redactor)
-                    file.write(shaped)
-                    sample.extend(shaped[: SAMPLE_ROWS - len(sample)])
-                    if shaped:  # progress must increase with every notification
-                        rows += len(shaped)
-                        await _report(ctx, rows, None if chosen.checked_here else walker.total)
-            except ProviderError as failure:
-                if rows == 0:
-                    raise  # nothing to keep: the tool fails with the API's message
-                error = str(failure)
+        # The read-ahead's request runs in this task group while a page is written.
+        async with anyio.create_task_group() as group:
+            walker = walk(
+                fetch,
+                limit=PAGE_SIZE,
+                max_pages=request.max_calls,
+                concurrency=READ_AHEAD,
+                task_group=group,
+                eager=False,
+            )
+            async with aclosing(walker):
+                try:
+                    async for page in walker:
+                        read += len(page.items)
+                        kept = [customer for customer in page.items if chosen.keep(customer)]
+                        shaped = shape_rows(kept, layout, ctx.redactor)
+                        file.write(shaped)
+                        sample.extend(shaped[: SAMPLE_ROWS - len(sample)])
+                        if shaped:  # progress must increase with every notification
+                            rows += len(shaped)
+                            await _report(ctx, rows, None if chosen.checked_here else walker.total)
+                except Exception as caught:  # raised below, outside the group (which would wrap it in a group)
+                    failure = caught
+        if isinstance(failure, ProviderError) and rows:
+            error = str(failure)  # the pages read are kept, and the notice says what stopped the export
+        elif failure is not None:
+            raise failure  # nothing to keep: the tool fails with the API's message (any other error: as any)
         path = file.finish()
     finally:
         # Cancelled (the client sent notifications/cancelled), or failed with nothing worth keeping:
