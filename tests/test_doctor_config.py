@@ -243,7 +243,10 @@ def test_config_without_a_credential_prints_the_sandbox_block_and_how_to_switch(
     out, notes = config(capsys, "claude-desktop")
     env = json.loads(out)["mcpServers"]["uc-mcp"]["env"]
     assert env["UC_MCP_BACKEND"] == "sandbox" and not any(name.startswith("ULTRACART_") for name in env)
-    assert "No credential is configured here (UltraCart: ULTRACART_API_KEY or ULTRACART_OAUTH_TOKEN" in notes and "For a real store" in notes
+    assert (
+        "No credential is configured here (UltraCart: ULTRACART_API_KEY or ULTRACART_OAUTH_TOKEN" in notes
+        and "For a real store" in notes
+    )
     assert "claude_desktop_config.json" in notes and "Restart the host" in notes
     out, _ = config(capsys, "--sandbox")  # the host defaults to Claude Desktop
     assert json.loads(out)["mcpServers"]["uc-mcp"]["env"]["UC_MCP_BACKEND"] == "sandbox"

@@ -37,22 +37,14 @@ from tests.redis_server import unreachable_url
 from tests.servers import asgi_server
 from uc_mcp.core.budget import project
 from uc_mcp.core.errors import ServerError
+from uc_mcp.core.exports import EXPORT_LIFETIME_SECONDS, ExportFile, Owner, _csv_cell, csv_cell, read_export
 from uc_mcp.core.redact import Redactor
 from uc_mcp.http_app import create_app
 from uc_mcp.server import build_server
 from uc_mcp.ultracart.sandbox.filters import parse_filters
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 from uc_mcp.ultracart.tools import export as export_module
-from uc_mcp.ultracart.tools.export import (
-    EXPORT_GONE,
-    EXPORT_LIFETIME_SECONDS,
-    EXPORT_URI_PREFIX,
-    ExportFile,
-    Owner,
-    _csv_cell,
-    csv_cell,
-    read_export,
-)
+from uc_mcp.ultracart.tools.export import EXPORT_GONE, EXPORT_URI_PREFIX
 from uc_mcp.ultracart.views import COMPACT_CUSTOMER_FIELDS, customer_view
 
 TOOL = "ultracart_export_customers"

@@ -18,9 +18,7 @@ from typing import Any
 import pytest
 
 from tests.redis_server import redis_server, unreachable_url
-from uc_mcp.core.shared_state import EXPORT_PREFIX
-from uc_mcp.settings import Settings
-from uc_mcp.ultracart.tools.export import (
+from uc_mcp.core.exports import (
     EXPORT_LIFETIME_SECONDS,
     ExportUnavailable,
     Owner,
@@ -28,6 +26,8 @@ from uc_mcp.ultracart.tools.export import (
     read_export,
     register_export,
 )
+from uc_mcp.core.shared_state import EXPORT_PREFIX
+from uc_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
 OWNER = Owner("token:nightly-sync", "t-0123456789abcdef")
