@@ -60,7 +60,7 @@ async def test_walks_every_record_once_in_order() -> None:
     assert walker.pages == 7
     assert walker.records == 1234
     assert walker.total == 1234
-    assert walker.next_offset is None
+    assert walker.resume is None
     assert [offset for offset, _ in api.calls] == [0, 200, 400, 600, 800, 1000, 1200]
 
 
@@ -82,7 +82,7 @@ async def test_max_pages() -> None:
     walker = walk(api, limit=100, max_pages=3)
     assert await collect(walker) == list(range(300))
     assert walker.stopped == "max_pages"
-    assert walker.next_offset == 300
+    assert walker.resume == 300
     assert len(api.calls) == 3
 
 
@@ -98,7 +98,7 @@ async def test_max_records_truncates_and_asks_only_for_what_it_needs() -> None:
     assert await collect(walker) == list(range(250))
     assert walker.stopped == "max_records"
     assert walker.records == 250
-    assert walker.next_offset == 250
+    assert walker.resume == 250
     assert api.calls == [(0, 100), (100, 100), (200, 50)]
 
 
@@ -109,7 +109,7 @@ async def test_max_records_truncates_a_server_that_ignores_the_limit() -> None:
     assert [len(p.items) for p in pages] == [120]
     assert pages[-1] == Page(list(range(120)), True, 120, 1000)
     assert walker.stopped == "max_records"
-    assert walker.next_offset == 120
+    assert walker.resume == 120
 
 
 async def test_max_records_equal_to_the_total_is_the_end() -> None:
@@ -150,7 +150,7 @@ async def test_more_with_empty_pages_does_not_loop() -> None:
     with anyio.fail_after(5):
         assert await collect(walker) == list(range(30))
     assert walker.stopped == "stalled"
-    assert walker.next_offset is None
+    assert walker.resume is None
     assert calls == 4
 
 
@@ -218,9 +218,9 @@ def test_walk_property(
         assert all(n <= limit for _, n in api.calls)
         if cap == len(remaining) and max_pages != 0 and max_records != 0:
             assert walker.stopped == "end"
-            assert walker.next_offset is None
+            assert walker.resume is None
         else:
             assert walker.stopped in ("max_pages", "max_records")
-            assert walker.next_offset == start + len(got)
+            assert walker.resume == start + len(got)
 
     anyio.run(run)

@@ -54,7 +54,7 @@ async def test_read_ahead_yields_every_page_in_order_with_several_in_flight() ->
     server = Server(1000)
     seen, walker = await _collect(server, limit=100, concurrency=4)
     assert seen == list(range(1000))
-    assert (walker.pages, walker.records, walker.stopped, walker.next_offset) == (10, 1000, "end", None)
+    assert (walker.pages, walker.records, walker.stopped, walker.resume) == (10, 1000, "end", None)
     assert server.most_in_flight == 4
     assert sorted(server.offsets) == list(range(0, 1000, 100))  # no page fetched twice, none past the end
 
@@ -63,7 +63,7 @@ async def test_read_ahead_stays_within_max_pages() -> None:
     server = Server(1000)
     seen, walker = await _collect(server, limit=100, concurrency=4, max_pages=3)
     assert seen == list(range(300))
-    assert (walker.stopped, walker.next_offset) == ("max_pages", 300)
+    assert (walker.stopped, walker.resume) == ("max_pages", 300)
     assert sorted(server.offsets) == [0, 100, 200]
 
 
@@ -139,4 +139,4 @@ async def test_one_page_ahead_only_where_the_walk_goes() -> None:
     seen, walker = await _collect(server, limit=100, concurrency=2, eager=False, max_pages=6)
     assert seen == list(range(599))
     assert server.offsets == [0, 100, 200, 300, 399, 499]  # nothing at 400, nothing past max_pages
-    assert (walker.stopped, walker.next_offset) == ("max_pages", 599)
+    assert (walker.stopped, walker.resume) == ("max_pages", 599)

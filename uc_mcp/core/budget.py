@@ -25,6 +25,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -40,6 +41,7 @@ __all__ = [
     "RESULT_HEADROOM_TOKENS",
     "TRIM_LEVELS",
     "CompactList",
+    "PagePosition",
     "View",
     "compact_json",
     "count_result",
@@ -75,6 +77,9 @@ ELLIPSIS: Final = "…"
 
 # Top-level keys of a result that are kept even when null/empty: the model relies on seeing them.
 _KEEP_NULL: Final = frozenset({"next_offset", "count"})
+# Any list's next-page cursor (``next_offset``, or a provider's ``next_starting_after``): null means "no
+# next page", which the model must see.
+_CURSOR_KEY_PREFIX: Final = "next_"
 _KEEP_EMPTY: Final = frozenset({"items"})
 # Names quoted inside notices are capped so a notice never crowds out the data it describes.
 _MAX_NAMES_IN_NOTICE: Final = 4
@@ -282,7 +287,8 @@ def estimate_tokens(value: Any) -> int:
 def result_json(result: Mapping[str, Any], keep: Collection[str] = ()) -> str:
     """The compact JSON text of a tool result.
 
-    Like ``compact_json`` except at the top level: ``next_offset`` and ``count`` are kept when null
+    Like ``compact_json`` except at the top level: ``next_offset`` (any ``next_*`` cursor) and ``count`` are
+    kept when null
     (null means "no next page" / "unknown", which the model must see) and ``items`` is kept when
     empty, as is any key in ``keep`` (the output schema's required keys: an empty list is an answer,
     and a missing required key fails the host's schema check). Nothing else null or empty survives.
@@ -300,7 +306,7 @@ def _result_body(result: Mapping[str, Any], keep: Collection[str] = ()) -> dict[
     body: dict[str, Any] = {}
     for key, value in result.items():
         if value is None:
-            if key in _KEEP_NULL:
+            if key in _KEEP_NULL or key.startswith(_CURSOR_KEY_PREFIX):
                 body[key] = None
             continue
         pruned = value if _remembered(value) is not None else prune(value)
@@ -589,6 +595,36 @@ def _identifying_keys(item: Mapping[str, Any], id_fields: Sequence[str] | None =
     return keys
 
 
+@dataclass(frozen=True, slots=True)
+class PagePosition:
+    """Where a page of a list started and how the model asks for the next one (``fit_list``).
+
+    Offset paging by default: the page started at ``start`` records and the next starts ``returned``
+    records on. For a cursor API (``core/paging.py``'s ``AfterCursor``) ``after(n)`` is the cursor just after
+    the page's first ``n`` records (with ``n`` = all of them, the API's own next cursor), ``key`` the result's
+    field and ``parameter`` the tool input that takes it back (e.g. ``next_starting_after`` and
+    ``starting_after``); ``start`` None is the first page.
+    """
+
+    start: Any = 0
+    after: Callable[[int], Any] | None = None
+    key: str = "next_offset"
+    parameter: str = "offset"
+
+    def next(self, returned: int) -> Any:
+        return self.start + returned if self.after is None else self.after(returned)
+
+    def described(self) -> str:
+        if self.after is None:
+            return f"from {self.parameter} {self.start}"
+        return "from the start" if self.start is None else f"from {self.parameter}={self.start}"
+
+    def first_record(self) -> str:
+        if self.after is None:
+            return f"the record at {self.parameter} {self.start}"
+        return "the first record" if self.start is None else f"the first record after {self.parameter}={self.start}"
+
+
 class _ListFit:
     """The state of one ``fit_list`` call; ``size``/``build`` are evaluated for candidate counts."""
 
@@ -600,7 +636,7 @@ class _ListFit:
         "max_tokens",
         "more",
         "next_hint",
-        "offset",
+        "position",
         "record_count",
         "total",
         "unknown",
@@ -611,7 +647,7 @@ class _ListFit:
         *,
         record_count: int,
         total: int | None,
-        offset: int,
+        position: PagePosition,
         more: bool,
         max_tokens: int,
         fields: list[str] | None,
@@ -624,7 +660,7 @@ class _ListFit:
         self.columns = columns
         self.record_count = record_count
         self.total = total
-        self.offset = offset
+        self.position = position
         self.more = more
         self.max_tokens = max_tokens
         self.fields = fields
@@ -633,11 +669,11 @@ class _ListFit:
         self.next_hint = next_hint
         self.detail_hint = detail_hint
 
-    def next_offset(self, returned: int) -> int | None:
+    def next_cursor(self, returned: int) -> Any:
         if self.record_count == 0:
             return None  # "more" with an empty page would send the model round in circles
         if returned < self.record_count or self.more:
-            return self.offset + returned
+            return self.position.next(returned)
         return None
 
     def notice(
@@ -653,25 +689,26 @@ class _ListFit:
         """The notice for ``returned`` items, or None when nothing needs saying. ``verbose=False`` is the
         terse form used when the full one would crowd out the records."""
         parts: list[str] = []
-        next_offset = self.next_offset(returned)
+        next_cursor = self.next_cursor(returned)
+        position, first = self.position.described(), self.position.first_record()
         cut = returned < self.record_count
         budget = f"budget ~{self.max_tokens} tokens"
         if cut or mode != "normal":
             of = f" of {self.total}" if self.total is not None else ""
-            parts.append(f"Showing {returned}{of} from offset {self.offset} ({budget}).")
+            parts.append(f"Showing {returned}{of} {position} ({budget}).")
             if mode == "ident":
                 parts.append(
-                    f"The record at offset {self.offset} is too large for the budget even shortened; only its "
+                    f"{first[:1].upper()}{first[1:]} is too large for the budget even shortened; only its "
                     f"identifying fields ({_names(list(ident))}) are shown. For the rest, {self.detail_hint}"
                     + (f" with fewer fields, e.g. fields={_fields_example(self.example)}." if verbose else ".")
                 )
             elif mode == "none":
                 parts.append(
-                    f"Even the identifying fields of the record at offset {self.offset} do not fit the budget; "
+                    f"Even the identifying fields of {first} do not fit the budget; "
                     "ask for fewer fields or raise UC_MCP_MAX_RESULT_TOKENS."
                 )
-            if next_offset is not None:
-                parts.append(f"Next page: {self.next_hint.replace('{offset}', str(next_offset))}.")
+            if next_cursor is not None:
+                parts.append(f"Next page: {self.next_hint.replace('{cursor}', str(next_cursor))}.")
             if cut and verbose and mode == "normal":
                 if self.fields is None or len(self.fields) > 2:
                     parts.append(
@@ -681,9 +718,9 @@ class _ListFit:
                     parts.append("To fit more per page, narrow the filter.")
         if self.record_count == 0 and self.more:
             parts.append("The API reported more records but returned none on this page; stopping here.")
-        if self.total is None and next_offset is not None:
+        if self.total is None and next_cursor is not None:
             parts.append(
-                "Total unknown: the API did not report it; keep paging while next_offset is not null."
+                f"Total unknown: the API did not report it; keep paging while {self.position.key} is not null."
                 if verbose
                 else "Total unknown."
             )
@@ -706,7 +743,7 @@ class _ListFit:
         result |= {"items": items, "returned": len(items)}
         if self.total is not None:
             result["total"] = self.total
-        result["next_offset"] = self.next_offset(len(items))
+        result[self.position.key] = self.next_cursor(len(items))
         if notice:
             result["notice"] = notice
         return result
@@ -715,7 +752,7 @@ class _ListFit:
         """Bytes of the result with ``items`` empty; the items add their own bytes plus commas."""
         result = self.build([], notice)
         result["returned"] = returned
-        result["next_offset"] = self.next_offset(returned)
+        result[self.position.key] = self.next_cursor(returned)
         return _nbytes(result)
 
 
@@ -726,6 +763,7 @@ def fit_list(
     fields: Sequence[str] | None = None,
     total: int | None = None,
     offset: int = 0,
+    position: PagePosition | None = None,
     more: bool = False,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     next_hint: str | None = None,
@@ -743,10 +781,11 @@ def fit_list(
     Returns ``{"items", "returned", "total" (only when known), "next_offset", "notice" (only when
     something was cut, a field was not found or the total is unknown)}``. ``next_offset`` is always
     present: ``offset + returned`` when the budget cut the page or the API has ``more``, else None.
-    Serialise it with ``result_json``, which keeps that null.
+    Serialise it with ``result_json``, which keeps that null. A cursor-paged list passes ``position``
+    instead of ``offset`` (``PagePosition``): its key holds the cursor after the last record shown.
 
-    ``next_hint`` tells the model how to fetch the next page; ``{offset}`` is replaced by the next
-    offset (default ``"offset={offset}"``). ``detail_hint`` completes "For full values, …"
+    ``next_hint`` tells the model how to fetch the next page; ``{cursor}`` (or ``{offset}``) is replaced by
+    the next cursor (default ``"<parameter>={cursor}"``). ``detail_hint`` completes "For full values, …"
     (default: fetch the record on its own).
 
     If the first record alone does not fit it is trimmed harder; failing that, only its identifying
@@ -793,13 +832,13 @@ def fit_list(
     fit = _ListFit(
         record_count=count,
         total=total,
-        offset=offset,
+        position=position or PagePosition(offset),
         more=more,
         max_tokens=max_tokens,
         fields=field_list,
         unknown=unknown,
         example=field_list[:2] if field_list and len(field_list) > 2 else _identifying_keys(first, id_fields),
-        next_hint=next_hint or "offset={offset}",
+        next_hint=(next_hint or f"{(position or PagePosition()).parameter}={{cursor}}").replace("{offset}", "{cursor}"),
         detail_hint=detail_hint or "fetch that record on its own",
         columns=list(columns) if columns else None,
     )

@@ -1,20 +1,19 @@
-"""Filtering here what an offset-paged API cannot filter: the first N records a check keeps, and where
-to resume.
+"""Filtering here what a paged API cannot filter: the first N records a check keeps, and where to resume.
 
-Provider-neutral: a provider supplies ``fetch(offset, limit) -> Page`` (``core/paging.py``) and a
-predicate. Offsets stay the API's own: each kept record carries its position in the API's list, and
-``next_offset`` is the position just after the last record kept, so that a caller resumes exactly
-there and nothing is skipped or shown twice (as far as offset paging itself allows: the list may move
-between calls).
+Provider-neutral: a provider supplies ``fetch(cursor, limit) -> Page`` and its ``Paging``
+(``core/paging.py``: offsets, or a cursor after a record) and a predicate. Cursors stay the API's own:
+each kept record carries the cursor its page would start at to begin with it, and ``next_offset`` is
+the cursor just after the last record kept, so that a caller resumes exactly there and nothing is
+skipped or shown twice (as far as the API's paging itself allows: the list may move between calls).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from .paging import FetchPage, StopReason, walk
+from .paging import OFFSET, FetchPage, Paging, StopReason, walk
 
 __all__ = ["Matches", "first_matches"]
 
@@ -27,14 +26,14 @@ class Matches(Generic[T]):
     records were kept; ``total`` is the API's count of the list read (all records, kept or not)."""
 
     items: list[T]
-    positions: list[int]  # each kept record's offset in the API's list
+    positions: list[Any]  # the cursor that starts at each kept record (its offset, for offset paging)
     read: int  # records checked
     pages: int
-    next_offset: int | None  # None: the list was read to its end
+    next_offset: Any  # the cursor after the last record kept; None: the list was read to its end
     stopped: StopReason
     total: int | None
 
-    def resume_after(self, shown: int) -> int | None:
+    def resume_after(self, shown: int) -> Any:
         """Where to resume when only the first ``shown`` kept records are passed on."""
         return self.positions[shown] if shown < len(self.items) else self.next_offset
 
@@ -44,17 +43,18 @@ async def first_matches(
     keep: Callable[[T], bool],
     *,
     want: int,
-    start: int = 0,
+    start: Any = None,
     limit: int = 200,
     max_pages: int | None = None,
+    paging: Paging = OFFSET,
 ) -> Matches[T]:
-    """The first ``want`` records from ``start`` that ``keep`` accepts, reading ``limit`` per page and at
-    most ``max_pages`` pages."""
-    walker = walk(fetch, limit=limit, start=start, max_pages=max_pages)
+    """The first ``want`` records from ``start`` (the first page by default) that ``keep`` accepts, reading
+    ``limit`` per page and at most ``max_pages`` pages."""
+    walker = walk(fetch, paging=paging, limit=limit, start=start, max_pages=max_pages)
     items: list[T] = []
-    positions: list[int] = []
+    positions: list[Any] = []
     read = 0
-    page_start = start
+    page_start = walker.resume
     try:
         async for page in walker:
             for index, record in enumerate(page.items):
@@ -62,7 +62,7 @@ async def first_matches(
                 if not keep(record):
                     continue
                 items.append(record)
-                positions.append(page_start + index)
+                positions.append(paging.after(page_start, page, index))
                 if len(items) < want:
                     continue
                 last = index == len(page.items) - 1
@@ -70,10 +70,10 @@ async def first_matches(
                     # Enough on the very last record there is: the walk's own ending stands.
                     return Matches(items, positions, read, walker.pages, None, walker.stopped, walker.total)
                 # Enough, with more of the list unread: resume right after this record.
-                resume = walker.next_offset if last else page_start + index + 1
+                resume = walker.resume if last else paging.after(page_start, page, index + 1)
                 return Matches(items, positions, read, walker.pages, resume, "max_records", walker.total)
-            if walker.next_offset is not None:
-                page_start = walker.next_offset
+            if walker.resume is not None:
+                page_start = walker.resume
     finally:
         await walker.aclose()
-    return Matches(items, positions, read, walker.pages, walker.next_offset, walker.stopped or "end", walker.total)
+    return Matches(items, positions, read, walker.pages, walker.resume, walker.stopped or "end", walker.total)

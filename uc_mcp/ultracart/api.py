@@ -215,7 +215,7 @@ class UltraCartApi:
         return Page(
             items=items,
             more=bool(result_set.get("more")),
-            next_offset=result_set.get("next_offset"),
+            next=result_set.get("next_offset"),
             total=result_set.get("total_records"),
         )
 

@@ -34,6 +34,7 @@ from typing import Any, Final, Literal
 from pydantic import Field, create_model
 
 from ...core.budget import estimate_tokens
+from ...core.paging import OFFSET
 from ...core.toolspec import ToolContext, ToolSpec
 from .assist import PAGE, BudgetSpent, CallBudget, MaxCalls
 from .common import ObjectResult, mark
@@ -282,7 +283,7 @@ class _Tally:
                         counters[dimension].update(_values(customer, dimension))
                 if not page.more or not page.items:
                     break
-                offset = page.next_offset if page.next_offset is not None else offset + len(page.items)
+                offset = OFFSET.after(offset, page, len(page.items))
         finally:
             if dimensions:
                 result["by"] = counters  # ranked and fitted to the budget at the end

@@ -29,6 +29,7 @@ from pydantic import Field
 
 from ...core.budget import MIN_MAX_TOKENS, estimate_tokens, fit_list, result_json, text_tokens
 from ...core.errors import NotFound
+from ...core.paging import OFFSET
 from ...core.toolspec import ToolContext, ToolSpec
 from ...ui import TABLE_VIEW
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
@@ -252,7 +253,7 @@ async def _scan(
             if not page.more or not page.items:
                 how.append(f"scanned all {scanned} customers ({pages} page(s)): {len(found.found)} match(es)")
                 return
-            offset = page.next_offset if page.next_offset is not None else offset + len(page.items)
+            offset = OFFSET.after(offset, page, len(page.items))
     except BudgetSpent:
         how.append(f"scanned {scanned} customers ({pages} page(s)) before max_calls ran out; more exist")
         raise BudgetSpent(f"scanning past customer {scanned}") from None

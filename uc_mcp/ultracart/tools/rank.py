@@ -309,7 +309,7 @@ class Ranking:
         self.rows, self.examined = best.ranked(), examined
         self.stopped = {"end": "end", "max_pages": "max_calls"}.get(walker.stopped or "", "stalled")
         if self.stopped == "max_calls":
-            self.next_offset = walker.next_offset
+            self.next_offset = walker.resume
         elif self.stopped == "end" and self.total is None and request.offset == 0:
             self.total = examined  # counted: the API gave no total
         self.how.append(
