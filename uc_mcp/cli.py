@@ -90,14 +90,14 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     if args.transport == "http":
         return _run_http(args)
-    from .server import build_server
+    from .server import build_server, runtime_of
 
     try:
         server = build_server(_settings(args), "stdio")
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2
-    problem = server.state.first_problem()  # type: ignore[attr-defined]
+    problem = runtime_of(server).first_problem()
     if problem is not None:  # hosts keep a server's stderr in their MCP log
         print(f"uc-mcp: serving, but every tool call answers with this configuration error: {problem}", file=sys.stderr)
     configure_logging(args.verbose)  # MCPServer set up root logging at INFO; ours wins
@@ -244,7 +244,7 @@ def _run_call(args: argparse.Namespace) -> int:
 async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
     from mcp.client import Client
 
-    from .server import build_server
+    from .server import build_server, runtime_of
     from .ultracart.client import ConfigurationError
 
     try:
@@ -255,7 +255,7 @@ async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
             settings.confirm_fallback = "token"
             settings.reveal_magic_links = True
         server = build_server(settings)
-        server.state.require_configured()  # type: ignore[attr-defined]  # on a terminal: exit 2, not a tool error
+        runtime_of(server).require_configured()  # on a terminal: exit 2, not a tool error
     except (ConfigurationError, ValueError) as error:
         print(f"uc-mcp: {error}", file=sys.stderr)
         return 2

@@ -8,9 +8,10 @@ registry (``providers.py``) through ``backends.select``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 
@@ -351,8 +352,18 @@ def build_server(
 
         install_dynamic_toolsets(server, settings, runtime, scope, contexts, transport, enabled)
     protect_logging(configured_secrets(settings, runtime))  # after MCPServer, which sets up root logging at INFO
-    server.state = runtime  # type: ignore[attr-defined]
+    _RUNTIMES[server] = runtime
     return server
+
+
+# The runtime each built server serves (its providers, clients and sandboxes), for the CLI and tests: kept
+# beside the server rather than as an attribute the SDK's class does not declare.
+_RUNTIMES: Final[weakref.WeakKeyDictionary[MCPServer, Runtime]] = weakref.WeakKeyDictionary()
+
+
+def runtime_of(server: MCPServer) -> Runtime:
+    """The runtime ``build_server`` built ``server`` with."""
+    return _RUNTIMES[server]
 
 
 def request_state_security(settings: Settings, confirmations: Confirmations) -> Any:

@@ -19,6 +19,7 @@ except ImportError:  # conftest.py's autouse fixture skips every test (or, under
 
 from tests.browser.conftest import Host
 from uc_mcp.core.audit import AuditLog
+from uc_mcp.server import runtime_of
 from uc_mcp.ui import CONFIRM_VIEW, CUSTOMER_VIEW, TABLE_VIEW
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +35,7 @@ HOSTILE_NOTES = '</p><svg onload="alert(3)"></svg><a href="javascript:alert(4)">
 
 
 def store(host: Host) -> Any:
-    return host.server.state.sandbox.store  # type: ignore[attr-defined]
+    return runtime_of(host.server).sandbox.store
 
 
 def emails(result: dict[str, Any]) -> list[str]:

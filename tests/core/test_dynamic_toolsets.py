@@ -12,7 +12,7 @@ from mcp_types import ToolListChangedNotification
 
 from tests.mcp.conftest import make_settings
 from uc_mcp.core.errors import ConfigurationError
-from uc_mcp.server import build_server
+from uc_mcp.server import build_server, runtime_of
 
 pytestmark = pytest.mark.anyio
 
@@ -39,7 +39,7 @@ async def test_enabling_a_toolset_lists_its_tools_and_says_so(sandbox_db: Path, 
             found = await client.call_tool("ultracart_find_customers", {"query": "jane@example.com"})
             unknown = await client.call_tool("uc_mcp_enable_toolset", {"toolset": "bogus"})
     finally:
-        server.state.close()  # type: ignore[attr-defined]
+        runtime_of(server).close()
     assert before == ["uc_mcp_enable_toolset", "uc_mcp_list_toolsets"]
     rows = {row["toolset"]: row for row in toolsets["toolsets"]}  # type: ignore[index]
     assert (
@@ -59,7 +59,7 @@ async def test_read_only_enables_only_read_tools(sandbox_db: Path) -> None:
             await client.call_tool("uc_mcp_enable_toolset", {"toolset": "ultracart.store_credit"})
             listed = sorted(tool.name for tool in (await client.list_tools()).tools)
     finally:
-        server.state.close()  # type: ignore[attr-defined]
+        runtime_of(server).close()
     assert "ultracart_get_customer_store_credit" in listed
     assert "ultracart_add_customer_store_credit" not in listed
 

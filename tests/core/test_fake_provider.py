@@ -26,7 +26,7 @@ from uc_mcp.core.results import ObjectResult, StrictInput, WriteInput, mark
 from uc_mcp.core.toolspec import ToolContext, ToolSpec
 from uc_mcp.providers import registered
 from uc_mcp.schemas import budget_problems, check_all, write_all
-from uc_mcp.server import build_server
+from uc_mcp.server import build_server, runtime_of
 
 pytestmark = pytest.mark.anyio
 
@@ -224,7 +224,7 @@ async def test_beside_ultracart_both_are_listed_by_their_shared_defaults(fakesho
             ours = await client.call_tool("fakeshop_get_customer", {"customer_id": "c1"})
             theirs = await client.call_tool("ultracart_customer_overview", {"customer_profile_oid": 100001})
     finally:
-        server.state.close()  # type: ignore[attr-defined]
+        runtime_of(server).close()
     assert "fakeshop_get_customer" in listed and "fakeshop_add_credit" not in listed  # shared defaults: customers
     assert "ultracart_find_customers" in listed and "ultracart_get_customer" not in listed  # UltraCart's: assist...
     assert not ours.is_error and not theirs.is_error
@@ -236,7 +236,7 @@ async def test_beside_ultracart_both_are_listed_by_their_shared_defaults(fakesho
         "fakeshop_get_customer",
         "ultracart_get_customer",
     }
-    both.state.close()  # type: ignore[attr-defined]
+    runtime_of(both).close()
 
 
 def test_schemas_and_budgets_come_from_its_table(fakeshop: Provider, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import anyio
 from mcp.client import Client
 from mcp_types import ElicitResult
 
-from uc_mcp.server import build_server
+from uc_mcp.server import build_server, runtime_of
 from uc_mcp.settings import Settings
 
 ALL_TOOLSETS = "customers,store_credit,wishlist,email_lists,admin,email_verification"
@@ -93,7 +93,7 @@ async def session() -> list[dict[str, Any]]:
         # reads back from the sandbox to scan for.)
         await call("ultracart_delete_customer", {"customer_profile_oid": 100005})
         # A failure nobody planned for, whose exception text quotes the customer.
-        api = server.state.client()  # type: ignore[attr-defined]
+        api = runtime_of(server).client()
 
         async def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError(f"unexpected state for {env['CANARY_EMAIL']} ({env['CANARY_PHONE']})")

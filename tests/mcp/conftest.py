@@ -18,7 +18,7 @@ import pytest
 from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
 
-from uc_mcp.server import build_server
+from uc_mcp.server import build_server, runtime_of
 from uc_mcp.settings import Settings
 from uc_mcp.ultracart.sandbox import demo_data
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
@@ -101,7 +101,7 @@ def server_factory(settings_factory: SettingsFactory) -> Iterator[ServerFactory]
 
     yield factory
     for server in built:
-        sandbox = server.state.sandbox  # type: ignore[attr-defined]  # set by build_server
+        sandbox = runtime_of(server).sandbox
         if sandbox is not None:
             sandbox.close()
 

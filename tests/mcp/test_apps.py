@@ -21,6 +21,7 @@ from tests.mcp.conftest import ServerFactory
 from tests.mcp.test_guarded_tools import answering, available, payload
 from uc_mcp.core.apps import CALL_META_KEY
 from uc_mcp.core.audit import AuditLog
+from uc_mcp.server import runtime_of
 from uc_mcp.ui import CONFIRM_VIEW, CUSTOMER_VIEW, TABLE_VIEW, VIEWS, html
 from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
 
@@ -187,7 +188,7 @@ async def test_cancel_withdraws_the_token_records_the_decline_and_does_nothing_e
     assert late.is_error and "already used" in late.content[0].text  # type: ignore[union-attr]
     # A preview no longer open is not declined again (nothing recorded for it).
     assert twice["status"] == "closed" and twice["confirmation"] == "already used"
-    store = server.state.sandbox.store  # type: ignore[attr-defined]
+    store = runtime_of(server).sandbox.store
     assert store.get_customer(JANE_DUPLICATE, None)  # not merged away
     declined = [record for record in records(audit) if record["event"] == "declined"]
     assert declined[0]["via"] == "apps"

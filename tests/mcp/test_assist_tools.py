@@ -38,6 +38,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, TextContent, Tool
 
 from tests.mcp.conftest import CUSTOMERS, ServerFactory
+from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.sandbox.clock import STORE_TZ
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 from uc_mcp.ultracart.sandbox.store import SandboxStore
@@ -148,7 +149,7 @@ def watch(sandbox: Sandbox, log: list[Request]) -> None:
 @asynccontextmanager
 async def connect(server_factory: ServerFactory, profile: str, **settings: Any) -> AsyncIterator[Harness]:
     server: MCPServer = server_factory(sandbox_profile=profile, **settings)
-    runtime = server.state  # type: ignore[attr-defined]  # set by build_server
+    runtime = runtime_of(server)
     runtime.client()  # open the sandbox now, so that its requests can be watched from the first call
     sandbox: Sandbox = runtime.sandbox
     async with Client(server) as client:

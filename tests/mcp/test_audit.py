@@ -22,6 +22,7 @@ from uc_mcp.audit_report import parse_since, render, select
 from uc_mcp.cli import main
 from uc_mcp.core.audit import AuditLog, AuditUnavailable, summarise
 from uc_mcp.core.errors import OutcomeUnknown
+from uc_mcp.server import runtime_of
 
 pytestmark = pytest.mark.anyio
 NEW_EMAIL = "audit.canary.4411@example.com"
@@ -106,7 +107,7 @@ async def test_a_lost_outcome_record_is_a_warning_on_the_result(
     server_factory: ServerFactory, audit_path: Path
 ) -> None:
     server = server_factory(audit_log=audit_path)
-    server.state.audit_log = FailsAfter(audit_path, room=1)  # type: ignore[attr-defined]  # the intent fits
+    runtime_of(server).audit_log = FailsAfter(audit_path, room=1)  # the intent fits
     async with Client(server) as client:
         result = await client.call_tool("ultracart_insert_customer", {"email": NEW_EMAIL})
     assert not result.is_error
@@ -172,7 +173,7 @@ async def test_an_unknown_outcome_is_recorded_as_such(
     server_factory: ServerFactory, audit_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = server_factory(audit_log=audit_path)
-    api = server.state.client()  # type: ignore[attr-defined]
+    api = runtime_of(server).client()
 
     async def lost_in_transit(*args: Any, **kwargs: Any) -> Any:
         raise OutcomeUnknown("timed out after sending", check="look for the customer by email", status=None)

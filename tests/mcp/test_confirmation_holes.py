@@ -26,7 +26,7 @@ from tests.mcp.conftest import CUSTOMERS, ServerFactory, SettingsFactory
 from tests.mcp.test_guarded_tools import available, exists, store
 from uc_mcp.core.confirm import REQUEST_STATE_TTL_SECONDS, Confirmations
 from uc_mcp.core.confirm_token import CLOCK_SKEW_SECONDS, DEFAULT_TTL_SECONDS, ConfirmationTokens, MemoryUsedTokens
-from uc_mcp.server import build_server, new_runtime
+from uc_mcp.server import build_server, new_runtime, runtime_of
 
 pytestmark = pytest.mark.anyio
 JANE, JANE_DUPLICATE, OTHER = 100001, 100002, 100011
@@ -117,7 +117,7 @@ async def test_the_server_gives_the_sdk_the_round_lifetime_it_derives_from(serve
     boundary = next(
         item for item in server._lowlevel_server.middleware if type(item).__name__ == "RequestStateBoundary"
     )
-    confirmations = server.state.confirmations  # type: ignore[attr-defined]
+    confirmations = runtime_of(server).confirmations
     assert boundary._security.ttl == confirmations.round_ttl_seconds  # type: ignore[attr-defined]
     assert boundary._security.bind_principal is not None  # type: ignore[attr-defined]  # rounds bound to the caller
 
@@ -216,8 +216,8 @@ async def test_with_a_configured_secret_a_token_is_single_use_across_server_proc
         assert available(first, JANE) == before + 7
     finally:
         for server in (first, second):
-            if server.state.sandbox is not None:  # type: ignore[attr-defined]
-                server.state.sandbox.close()  # type: ignore[attr-defined]
+            if runtime_of(server).sandbox is not None:
+                runtime_of(server).sandbox.close()
 
 
 def call_env(home: Path, sandbox_db: Path, **extra: str) -> dict[str, str]:
@@ -360,8 +360,8 @@ async def test_frozen_redis_during_a_redeem_is_reported_as_a_spent_token(setting
             assert done["status"] == "executed"
             assert available(server, JANE) == before + 6  # the frozen redeem did nothing; the fresh yes once
         finally:
-            if server.state.sandbox is not None:  # type: ignore[attr-defined]
-                server.state.sandbox.close()  # type: ignore[attr-defined]
+            if runtime_of(server).sandbox is not None:
+                runtime_of(server).sandbox.close()
 
 
 async def test_under_deny_a_failed_preview_is_reported_not_called_impossible(server_factory: ServerFactory) -> None:

@@ -40,7 +40,7 @@ from uc_mcp.core.errors import ServerError
 from uc_mcp.core.exports import EXPORT_LIFETIME_SECONDS, ExportFile, Owner, _csv_cell, csv_cell, read_export
 from uc_mcp.core.redact import Redactor
 from uc_mcp.http_app import create_app
-from uc_mcp.server import build_server
+from uc_mcp.server import build_server, runtime_of
 from uc_mcp.ultracart.sandbox.filters import parse_filters
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions
 from uc_mcp.ultracart.tools import export as export_module
@@ -87,8 +87,8 @@ def big_server(big_seed: Path, tmp_path: Path, export_dir: Path) -> Iterator[Any
 
     yield factory
     for server in built:
-        if server.state.sandbox is not None:  # type: ignore[attr-defined]
-            server.state.sandbox.close()  # type: ignore[attr-defined]
+        if runtime_of(server).sandbox is not None:
+            runtime_of(server).sandbox.close()
 
 
 def text_of(result: CallToolResult) -> str:
@@ -114,7 +114,7 @@ async def export_error(client: Client, arguments: dict[str, Any]) -> str:
 
 def truth(server: MCPServer, filters: dict[str, Any], expand: str = EXPAND) -> list[dict[str, Any]]:
     """Every customer the store matches for ``filters``, in the API's order (the store's own paging)."""
-    store = server.state.sandbox.store  # type: ignore[attr-defined]
+    store = runtime_of(server).sandbox.store
     wanted = parse_filters(filters, None)
     customers: list[dict[str, Any]] = []
     while True:
@@ -297,7 +297,7 @@ async def test_max_calls_without_a_total_asks_for_more_calls(big_server: Any) ->
 @pytest.mark.anyio
 async def test_an_api_error_midway_keeps_the_pages_read(big_server: Any, export_dir: Path) -> None:
     server = big_server()
-    api = server.state.client()  # type: ignore[attr-defined]
+    api = runtime_of(server).client()
     real_page = api.customer_page
     calls: list[int] = []
 
@@ -318,7 +318,7 @@ async def test_an_api_error_midway_keeps_the_pages_read(big_server: Any, export_
 @pytest.mark.anyio
 async def test_an_api_error_on_the_first_page_fails_and_leaves_no_file(big_server: Any, export_dir: Path) -> None:
     server = big_server()
-    api = server.state.client()  # type: ignore[attr-defined]
+    api = runtime_of(server).client()
 
     async def failing(offset: int, limit: int, **kwargs: Any) -> Any:
         raise ServerError("UltraCart answered 503", operation="get_customers", status=503)
@@ -350,7 +350,7 @@ async def test_the_next_page_is_on_its_way_while_a_page_is_written(
     big_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = big_server()
-    api = server.state.client()  # type: ignore[attr-defined]
+    api = runtime_of(server).client()
     real_page = api.customer_page
     events: list[str] = []
 
@@ -395,7 +395,7 @@ async def test_cancelling_after_the_first_page_stops_the_walk_and_deletes_the_fi
     big_server: Any, export_dir: Path, mode: str
 ) -> None:
     server = big_server()
-    api = server.state.client()  # type: ignore[attr-defined]
+    api = runtime_of(server).client()
     real_page = api.customer_page
     calls: list[int] = []
     first_page_done = anyio.Event()
@@ -567,7 +567,7 @@ ANONYMOUS = Owner("http:anonymous", "default")  # the caller of an in-memory cli
 @pytest.mark.anyio
 async def test_over_http_the_result_is_an_expiring_link_for_its_caller(big_server: Any, export_dir: Path) -> None:
     server = big_server(transport="http")
-    settings = server.state.settings  # type: ignore[attr-defined]
+    settings = runtime_of(server).settings
     async with Client(server) as client:
         result = await export(client, {"billing_state": "TX", "format": "jsonl"})
     assert "path" not in result and str(export_dir) not in json.dumps(result)
@@ -689,15 +689,15 @@ async def test_several_workers_without_redis_refuse_exports_and_write_nothing(
         assert text.startswith(f"{TOOL}: exports are off: this server runs 2 HTTP worker processes")
         assert "UC_MCP_REDIS_URL" in text and "one worker" in text
         assert files_in(export_dir) == []
-        assert server.state.api is None  # type: ignore[attr-defined]  # refused before any API call
+        assert runtime_of(server).api is None  # refused before any API call
         stdio = build_server(settings_factory(export_dir=export_dir))  # stdio writes a path: nothing to share
         async with Client(stdio) as client:
             made = await export(client, {"email": "jane@example.com"})
         assert files_in(export_dir) == [Path(made["path"]).name]
-        stdio.state.sandbox.close()  # type: ignore[attr-defined]
+        runtime_of(stdio).sandbox.close()
     finally:
-        if server.state.sandbox is not None:  # type: ignore[attr-defined]
-            server.state.sandbox.close()  # type: ignore[attr-defined]
+        if runtime_of(server).sandbox is not None:
+            runtime_of(server).sandbox.close()
 
 
 @pytest.mark.anyio
@@ -713,13 +713,13 @@ async def test_an_unreachable_shared_registry_fails_the_export_before_any_api_ca
             with pytest.raises(MCPError) as unread:
                 await client.read_resource(EXPORT_URI_PREFIX + "AAAAAAAAAAAAAAAAAAAAAA.csv")
     finally:
-        if server.state.sandbox is not None:  # type: ignore[attr-defined]
-            server.state.sandbox.close()  # type: ignore[attr-defined]
+        if runtime_of(server).sandbox is not None:
+            runtime_of(server).sandbox.close()
     assert "shared export registry (Redis, UC_MCP_REDIS_URL) cannot be reached" in text
     assert "shared export registry" in unread.value.error.message
     assert "never-shown-secret" not in text + unread.value.error.message
     assert files_in(export_dir) == []
-    assert server.state.api is None  # type: ignore[attr-defined]
+    assert runtime_of(server).api is None
 
 
 # -- bad input -------------------------------------------------------------------------------------------
@@ -754,7 +754,7 @@ async def test_bad_input_is_a_clear_error_naming_the_field(
         assert part in text
     assert "DROP" not in text  # names the field, never repeats a value that is not a field path
     assert files_in(export_dir) == []
-    assert server.state.api is None  # type: ignore[attr-defined]  # rejected before any API call
+    assert runtime_of(server).api is None  # rejected before any API call
 
 
 @pytest.mark.anyio
@@ -767,7 +767,7 @@ async def test_default_export_dir_is_under_the_user_data_directory(
         async with Client(server) as client:
             result = await export(client, {"email": "jane@example.com"})
     finally:
-        server.state.sandbox.close()  # type: ignore[attr-defined]
+        runtime_of(server).sandbox.close()
     path = Path(result["path"])
     assert path.parent == tmp_path / "data" / "uc-mcp" / "exports"
     assert text_in(path).startswith("customer_profile_oid,email,")

@@ -53,6 +53,7 @@ from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from mcp_types import CallToolResult, TextContent, Tool
 
 from tests.mcp.conftest import ServerFactory
+from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
 
 # -- hypothesis-jsonschema on current Hypothesis -----------------------------------------------------
@@ -280,8 +281,8 @@ class Harness:
 @pytest.fixture
 def harness(server_factory: ServerFactory, sandbox_db: Path, tmp_path: Path) -> Iterator[Harness]:
     server = server_factory(toolsets=list(TOOLSETS), export_dir=tmp_path / "exports")
-    server.state.client()  # type: ignore[attr-defined]  # opens the sandbox now, to wrap its app
-    faults = server.state.sandbox.faults  # type: ignore[attr-defined]
+    runtime_of(server).client()  # opens the sandbox now, to wrap its app
+    faults = runtime_of(server).sandbox.faults
     recorder = faults.app = RecordingApp(faults.app)
     with (
         closing(StoreDigest(sandbox_db)) as digest,

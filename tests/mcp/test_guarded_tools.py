@@ -21,6 +21,7 @@ from tests.mcp.conftest import ServerFactory
 from uc_mcp.core.confirm import Confirmations, claim_execution
 from uc_mcp.core.confirm_token import ConfirmationTokens
 from uc_mcp.schemas import definition
+from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.tools.guarded import TOOLS as GUARDED_TOOLS
 
 pytestmark = pytest.mark.anyio
@@ -29,8 +30,8 @@ MODES = ["auto", "legacy"]
 
 
 def store(server: MCPServer) -> Any:
-    server.state.client()  # type: ignore[attr-defined]
-    return server.state.sandbox.store  # type: ignore[attr-defined]
+    runtime_of(server).client()
+    return runtime_of(server).sandbox.store
 
 
 def available(server: MCPServer, oid: int) -> Decimal:
@@ -190,7 +191,7 @@ async def test_expired_token_executes_nothing(server_factory: ServerFactory) -> 
     arguments = {"customer_profile_oid": 100004}
     async with Client(server) as client:
         token = payload(await client.call_tool("ultracart_delete_customer", arguments))["confirm"]
-        confirmations: Confirmations = server.state.confirmations  # type: ignore[attr-defined]
+        confirmations: Confirmations = runtime_of(server).confirmations
         late = time.time() + confirmations.tokens.ttl_seconds + 5
         confirmations.tokens._clock = lambda: late  # type: ignore[method-assign]
         expired = await client.call_tool("ultracart_delete_customer", {**arguments, "confirm": token})

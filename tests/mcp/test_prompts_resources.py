@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 
 from tests.mcp.conftest import ServerFactory, SettingsFactory, make_settings
 from uc_mcp.http_auth import Scope
-from uc_mcp.server import build_server, instructions, new_runtime
+from uc_mcp.server import build_server, instructions, new_runtime, runtime_of
 from uc_mcp.ultracart.prompts import PROMPTS
 from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
 
@@ -179,8 +179,8 @@ def scoped_server(settings_factory: SettingsFactory, server_factory: ServerFacto
 
     yield factory
     for server in built:
-        if server.state.sandbox is not None:  # type: ignore[attr-defined]
-            server.state.sandbox.close()  # type: ignore[attr-defined]
+        if runtime_of(server).sandbox is not None:
+            runtime_of(server).sandbox.close()
 
 
 async def prompt_texts(client: Client, names: set[str]) -> dict[str, str]:
@@ -256,6 +256,6 @@ async def test_a_store_credit_token_reads_no_profile(settings_factory: SettingsF
                 assert "jane@example.com" not in str(refused.value.error)
             credit = await client.call_tool("ultracart_get_customer_store_credit", {"customer_profile_oid": JANE})
     finally:
-        if server.state.sandbox is not None:  # type: ignore[attr-defined]
-            server.state.sandbox.close()  # type: ignore[attr-defined]
+        if runtime_of(server).sandbox is not None:
+            runtime_of(server).sandbox.close()
     assert not credit.is_error  # the token still does what its scope allows

@@ -24,7 +24,7 @@ from mcp.client import Client
 from mcp_types import CallToolResult, TextContent, Tool
 
 from tests.mcp.conftest import CUSTOMERS, FIRST_OID, ServerFactory, demo_customers, make_settings
-from uc_mcp.server import build_server
+from uc_mcp.server import build_server, runtime_of
 from uc_mcp.ultracart.client import ConfigurationError, choose_backend, ultracart_api
 from uc_mcp.ultracart.sandbox import demo_data
 from uc_mcp.ultracart.tools import TOOLS
@@ -781,7 +781,7 @@ async def test_a_tool_outside_the_toolsets_cannot_be_called(server_factory: Serv
         text = await call_error(client, "ultracart_get_customers", {"billing_state": "TX"})
     assert "ultracart_get_customers" in text
     assert "unknown tool" in text.lower()
-    assert server.state.api is None  # type: ignore[attr-defined]
+    assert runtime_of(server).api is None
     assert not sandbox_db.exists()
 
 
@@ -793,7 +793,7 @@ async def test_read_only_server_refuses_write_tools(server_factory: ServerFactor
     async with Client(server) as client:
         text = await call_error(client, name, {"customer_profile_oid": JANE})
     assert "unknown tool" in text.lower()
-    assert server.state.api is None  # type: ignore[attr-defined]
+    assert runtime_of(server).api is None
     assert not sandbox_db.exists()
 
 
@@ -818,7 +818,7 @@ async def test_instructions_do_not_mention_a_sandbox_for_the_real_api() -> None:
         assert client.instructions is not None
         assert "sandbox" not in client.instructions.lower()
         assert "ultracart_get_customers" in client.instructions
-    assert server.state.api is None  # type: ignore[attr-defined]
+    assert runtime_of(server).api is None
 
 
 # -- backend selection --------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from mcp_types import ElicitResult, TextContent
 from tests.conftest import TEST_NOW
 from tests.mcp.conftest import ServerFactory, demo_customers
 from uc_mcp.core.audit import AuditLog
+from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.sandbox.clock import STORE_TZ, FixedClock
 from uc_mcp.ultracart.sandbox.errors import ApiError
 from uc_mcp.ultracart.sandbox.store import SandboxStore
@@ -102,7 +103,7 @@ class Desk:
 
 
 def open_store(server: MCPServer) -> SandboxStore:
-    runtime = server.state  # type: ignore[attr-defined]  # set by build_server
+    runtime = runtime_of(server)
     runtime.client()  # open the sandbox now, to fix its clock before the first call
     store: SandboxStore = runtime.sandbox.store
     store.clock = FixedClock(TEST_NOW)

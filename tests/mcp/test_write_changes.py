@@ -1,7 +1,7 @@
 """Every write says what it changed (``changes``, core/changes.py), and every guarded preview what will
 move or disappear — checked against the sandbox store itself, through the MCP protocol.
 
-- ground truth: the store read directly before and after each call (``server.state.sandbox.store``),
+- ground truth: the store read directly before and after each call (``runtime_of(server).sandbox.store``),
   never through the API client or a tool; the expected ``changes`` are derived from those two reads by
   this file's own comparison, so a field the tool forgot and a field it reported without a change both fail;
 - cost: every request that reaches the sandbox is recorded (as in test_assist_tools.py); saying what
@@ -26,6 +26,7 @@ from mcp_types import CallToolResult, TextContent
 from starlette.types import ASGIApp, Scope
 
 from uc_mcp.core.budget import prune
+from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.sandbox.documents import EXPANSIONS
 from uc_mcp.ultracart.sandbox.runtime import Sandbox
 from uc_mcp.ultracart.sandbox.store import ApiError, SandboxStore
@@ -123,7 +124,7 @@ def watch(sandbox: Sandbox, log: list[tuple[str, str]]) -> None:
 @asynccontextmanager
 async def connect(server_factory: Callable[..., MCPServer], **settings: Any) -> AsyncIterator[Harness]:
     server = server_factory(toolsets=TOOLSETS, **settings)
-    runtime = server.state  # type: ignore[attr-defined]  # set by build_server
+    runtime = runtime_of(server)
     runtime.client()
     sandbox: Sandbox = runtime.sandbox
     async with Client(server) as client:  # no elicitation: guarded tools take the token path

@@ -17,6 +17,7 @@ from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
 
+from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.sandbox.documents import EXPANSIONS
 from uc_mcp.ultracart.sandbox.store import SandboxStore
 from uc_mcp.ultracart.tools import TOOLS
@@ -69,8 +70,8 @@ class Harness:
         self.server = server
         self.client = client
         self.output_schemas = output_schemas
-        self.api: Any = server.state.client()  # type: ignore[attr-defined]
-        self.store: SandboxStore = server.state.sandbox.store  # type: ignore[attr-defined]
+        self.api: Any = runtime_of(server).client()
+        self.store: SandboxStore = runtime_of(server).sandbox.store
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> CallToolResult:
         return await self.client.call_tool(tool, arguments)

@@ -68,6 +68,7 @@ from tests.mcp.conftest import CUSTOMERS, SEED, ServerFactory
 from uc_mcp.core.errors import NetworkError, OutcomeUnknown, ProviderError
 from uc_mcp.core.http import HttpCore, HttpOptions, RetryPolicy
 from uc_mcp.core.ratelimit import RateLimiter
+from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.client import sandbox_api
 from uc_mcp.ultracart.sandbox.clock import FixedClock
 from uc_mcp.ultracart.sandbox.faults import DEFAULT_KINDS, Fault, FaultConfig, FaultKind, is_write
@@ -591,7 +592,7 @@ async def faulty_server(server_factory: ServerFactory, sandbox_db: Path) -> Asyn
     # Injected 429s say nothing about a rate: the adaptive limiter would learn a "limit" from them
     # and pace the run down to about a request a second. It still counts them; it does not wait.
     api.http.options.limiter = RateLimiter(None, 4, sleep=no_wait)
-    runtime = server.state  # type: ignore[attr-defined]
+    runtime = runtime_of(server)
     runtime.sandbox = sandbox  # closed by server_factory
     runtime.api = api
     yield server, sandbox
@@ -732,7 +733,7 @@ async def test_two_separately_confirmed_identical_adjustments_both_apply(server_
     arguments = {"customer_profile_oid": CASHBACK, "adjustment_amount": 5, "description": "goodwill"}
     async with Client(server, elicitation_callback=accept) as client:
         first = await client.call_tool("ultracart_adjust_internal_certificate", arguments)
-        store: SandboxStore = server.state.sandbox.store  # type: ignore[attr-defined]
+        store: SandboxStore = runtime_of(server).sandbox.store
         before = Decimal(str(store.get_store_credit(CASHBACK)["available"]))
         second = await client.call_tool("ultracart_adjust_internal_certificate", arguments)
     assert classify(first)[0] == classify(second)[0] == "executed"

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from tests.redis_server import redis_server, unreachable_url
 from uc_mcp.core.confirm_token import ConfirmationTokens, InvalidToken, MemoryUsedTokens
 from uc_mcp.core.ratelimit import PaceUnavailable, RateLimiter
+from uc_mcp.server import runtime_of
 from uc_mcp.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -165,9 +166,9 @@ async def test_through_the_tools_a_confirmation_does_nothing_while_redis_is_down
             by_token = await client.call_tool(tool, {**CREDIT, "confirm": preview.structured_content["confirm"]})
         async with Client(server, elicitation_callback=yes) as client:  # type: ignore[arg-type]
             by_elicitation = await client.call_tool(tool, CREDIT)
-        balance = server.state.sandbox.store.get_store_credit(100001)["available"]  # type: ignore[attr-defined]
+        balance = runtime_of(server).sandbox.store.get_store_credit(100001)["available"]
     finally:
-        server.state.sandbox.close()  # type: ignore[attr-defined]
+        runtime_of(server).sandbox.close()
     assert by_token.is_error and by_elicitation.is_error
     assert "never-shown-secret" not in str(by_token.content) + str(by_elicitation.content)
     events = [json.loads(line)["event"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
