@@ -83,10 +83,10 @@ async def session(db: Path, customers: int, **overrides: Any) -> AsyncIterator[S
     """A uc-mcp server (``build_server``) on the sandbox at ``db``, connected in memory."""
     from mcp.client import Client
 
-    from uc_mcp.server import build_server
+    from uc_mcp.server import build_server, runtime_of
 
     server = build_server(bench_settings(db, customers, **overrides))
-    runtime = server.state  # type: ignore[attr-defined]  # set by build_server
+    runtime = runtime_of(server)
     runtime.client()  # open the sandbox now: its seeding or opening is not part of any measured call
     try:
         async with Client(server) as client:
