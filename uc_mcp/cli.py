@@ -208,22 +208,32 @@ def _run_tools(args: argparse.Namespace) -> int:
 
 
 def _run_schemas(args: argparse.Namespace) -> int:
+    from .core import schema_cache
+
+    source = schema_cache.source_digest()  # before the tool tables are imported: the seed must be their code's
     from .providers import all_providers
-    from .schemas import SCHEMA_DIR, check_all, write_all
+    from .schemas import SCHEMA_DIR, check_all, definition, write_all
 
     providers = all_providers()
     if args.check:
         differences = check_all(providers)
-        for line in differences:
+        seed_problem = schema_cache.seed_problem(source)
+        for line in [*differences, *([seed_problem] if seed_problem else [])]:
             print(line, file=sys.stderr)
-        if differences:
-            print("tool_schemas/ is out of date: run `uc-mcp schemas`", file=sys.stderr)
+        if differences or seed_problem:
+            print("tool_schemas/ or the schema seed is out of date: run `uc-mcp schemas`", file=sys.stderr)
             return 1
         count = sum(len(provider.tools()) for provider in providers)
-        print(f"tool_schemas/ matches the code ({count} tools of {len(providers)} provider(s))")
+        print(f"tool_schemas/ and the schema seed match the code ({count} tools of {len(providers)} provider(s))")
         return 0
+    # The seed first: its schemas are generated afresh, and tool_schemas/ is written from them.
+    try:
+        seeded = schema_cache.write_seed(lambda: [definition(spec) for p in providers for spec in p.tools()], source)
+    except (OSError, RuntimeError) as error:  # an install that cannot be written, or sources edited meanwhile
+        print(f"uc-mcp: the schema seed was not written: {error}", file=sys.stderr)
+        return 1
     written = write_all(providers)
-    print(f"wrote {len(written)} files to {SCHEMA_DIR}/<provider>/")
+    print(f"wrote {len(written)} files to {SCHEMA_DIR}/<provider>/ and {seeded} schemas to {schema_cache.SEED}")
     return 0
 
 

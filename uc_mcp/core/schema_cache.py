@@ -8,11 +8,17 @@ this package's source files (path, size, modification time), the versions of Pyt
 and pydantic-core, and the MCP SDK's installed files. Any edit or upgrade gives a new key, so an entry is never
 stale; a missing, unreadable or foreign file is simply regenerated.
 
-The file is written once, when the process exits, and only if this run had to generate something;
-``UC_MCP_SCHEMA_CACHE=0`` turns the cache off. It is kept even under ``PYTHONDONTWRITEBYTECODE`` (that variable is
-about bytecode, and hosts that set it would pay the generation on every launch), and where the user cache
-directory cannot be written (a read-only home), in a private directory under the system's temporary directory.
-Failing to read or write it is never an error.
+Where there is no such file (the first start, or a host whose server gets a fresh temporary directory and no
+writable home on every launch), the package's own **seed** (``schema_seed.json``, written by ``uc-mcp schemas``)
+stands in for it: the same entries, with what they were rendered from — a digest of this package's source
+*contents* (modification times differ per checkout and install) and the versions that render them. It is used
+only when all of them match the running code; otherwise the schemas are generated as without it.
+
+The file is written once, when the process exits, and only if this run had to generate something or took the
+seed; ``UC_MCP_SCHEMA_CACHE=0`` turns the cache and the seed off. It is kept even under ``PYTHONDONTWRITEBYTECODE``
+(that variable is about bytecode, and hosts that set it would pay the generation on every launch), and where the
+user cache directory cannot be written (a read-only home), in a private directory under the system's temporary
+directory. Failing to read or write it is never an error.
 """
 
 from __future__ import annotations
@@ -23,21 +29,35 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent.parent  # uc_mcp/
+_SEED_FILE = "core/schema_seed.json"  # relative to the package, as _package_files() names it
+SEED = _PACKAGE / _SEED_FILE
 
 _entries: dict[str, str] | None = None  # loaded on first use
 _owners: dict[str, int] = {}  # entry -> id() of the model that produced it in this process
 _dirty = False
 _path: Path | None = None
+_collecting = False  # write_seed: every entry is kept, whatever UC_MCP_SCHEMA_CACHE says
 
 
 def enabled() -> bool:
     return os.environ.get("UC_MCP_SCHEMA_CACHE", "1") != "0"
+
+
+def _package_files() -> Iterator[tuple[str, str]]:
+    """This package's sources (``.py``, ``.json``) as (path relative to the package, POSIX style; full path), in a
+    fixed order; never bytecode."""
+    for folder, subfolders, files in os.walk(_PACKAGE):
+        subfolders[:] = sorted(sub for sub in subfolders if sub != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                path = os.path.join(folder, name)
+                yield Path(os.path.relpath(path, _PACKAGE)).as_posix(), path
 
 
 def fingerprint() -> str:
@@ -52,14 +72,45 @@ def fingerprint() -> str:
     for module in (mcp, mcp_types):
         stat = os.stat(str(module.__file__))
         digest.update(f"|{module.__name__}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    for folder, subfolders, files in os.walk(_PACKAGE):
-        subfolders[:] = sorted(sub for sub in subfolders if sub != "__pycache__")
-        for name in sorted(files):
-            if name.endswith((".py", ".json")):
-                stat = os.stat(os.path.join(folder, name))
-                relative = os.path.relpath(os.path.join(folder, name), _PACKAGE)
-                digest.update(f"|{relative}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for relative, path in _package_files():
+        stat = os.stat(path)
+        digest.update(f"|{relative}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:24]
+
+
+def source_digest() -> str:
+    """A digest of this package's source contents, the seed excepted: the same in every checkout and install of
+    the same code (~2-3 ms for ~1 MB in ~90 files, which is why only a start without a cache file computes it)."""
+    digest = hashlib.sha256()
+    for relative, path in _package_files():
+        if relative == _SEED_FILE:
+            continue
+        with open(path, "rb") as handle:
+            content = handle.read()
+        digest.update(f"{relative}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def _rendering() -> dict[str, str]:
+    """What turns the same source into the seed's schema text, besides the source itself.
+
+    pydantic and pydantic-core generate it, so their exact versions. Python's minor version too: the text goes
+    through interpreter behaviour (class docstrings as descriptions, enum defaults, typing introspection) that
+    minor releases change; patch releases are bug fixes, and requiring the exact patch would leave the seed unused
+    on nearly every install. The MCP SDK is not here: the text is pydantic's rendering of this package's models
+    (``toolspec._schema_text``), which use no SDK type, and the SDK only receives it.
+    """
+    import pydantic
+    import pydantic_core
+
+    python = f"{sys.implementation.name}-{sys.version_info.major}.{sys.version_info.minor}"
+    return {
+        "format": str(FORMAT),
+        "python": python,
+        "pydantic": pydantic.VERSION,
+        "pydantic-core": pydantic_core.__version__,
+    }
 
 
 def _cache_dirs() -> list[Path]:
@@ -93,6 +144,35 @@ def _cache_file() -> Path:
     return next((path for path in candidates if _private(path.parent)), candidates[0])
 
 
+def _entries_in(data: Any) -> dict[str, str] | None:
+    if isinstance(data, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        return data
+    return None
+
+
+def _read_cache(path: Path) -> dict[str, str] | None:
+    try:
+        return _entries_in(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def _read_seed() -> dict[str, str] | None:
+    """The seed's entries when they were rendered from exactly the running code, else None (also when it is
+    missing or unreadable). The cheap comparisons first: the source digest reads the whole package."""
+    try:
+        seed = json.loads(SEED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(seed, dict) or not isinstance(depends := seed.get("depends"), dict):
+        return None
+    if {key: value for key, value in depends.items() if key != "source"} != _rendering():
+        return None
+    if depends.get("source") != source_digest():
+        return None
+    return _entries_in(seed.get("entries"))
+
+
 def _load() -> dict[str, str]:
     global _entries, _path
     if _entries is None:
@@ -100,17 +180,28 @@ def _load() -> dict[str, str]:
         if enabled():
             try:
                 _path = _cache_file()
-                data = json.loads(_path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
-                    _entries = data
-            except (OSError, ValueError):
-                pass
+            except OSError:
+                return _entries
+            cached = _read_cache(_path)
+            if cached is not None:
+                _entries = cached
+            elif (seeded := _read_seed()) is not None:
+                _entries = seeded
+                # Written at exit like a generated entry: the next start reads one file and skips the digest
+                # (~2-3 ms). Where nothing is kept between launches the write fails or is lost, after the session.
+                _keep()
     return _entries
+
+
+def _keep() -> None:
+    global _dirty
+    if not _dirty:
+        _dirty = True
+        atexit.register(_save)
 
 
 def schema_text(model: type[Any], mode: str, generate: Callable[[], str]) -> str:
     """The published schema of ``model`` in ``mode`` (JSON text): from the cache, or ``generate()``d."""
-    global _dirty
     if not model.__module__.startswith("uc_mcp."):  # only what the fingerprint covers (not tests' models)
         return generate()
     key = f"{model.__module__}:{model.__qualname__}:{mode}"
@@ -119,14 +210,47 @@ def schema_text(model: type[Any], mode: str, generate: Callable[[], str]) -> str
     if owner == id(model) and key in entries:
         return entries[key]
     text = generate()
-    if owner == id(model) and enabled():  # two models by one name in one process: neither is cached
+    if owner == id(model) and (enabled() or _collecting):  # two models by one name in one process: neither is kept
         entries[key] = text
-        if not _dirty:
-            _dirty = True
-            atexit.register(_save)
+        if not _collecting:
+            _keep()
     else:
         entries.pop(key, None)
     return text
+
+
+def write_seed(publish: Callable[[], object], source: str, path: Path | None = None) -> int:
+    """Generate every schema ``publish()`` asks for afresh (neither the cache nor the old seed is read) and write
+    them to ``path`` (the package's seed by default) with what they were rendered from; the number of entries.
+    ``source`` is the source digest taken before the tool tables were imported: a source edited since
+    (``RuntimeError``) would leave a seed that claims code it was not rendered from."""
+    global _entries, _path, _collecting
+    from .toolspec import _schema_text  # its per-process memo would answer without asking this module
+
+    _schema_text.cache_clear()
+    _entries, _path, _collecting = {}, None, True  # no _path: nothing of this is saved to the cache
+    _owners.clear()
+    try:
+        publish()
+    finally:
+        _collecting = False
+    if source_digest() != source:
+        raise RuntimeError("the package's sources changed while the seed was being rendered: run it again")
+    seed = {"depends": {**_rendering(), "source": source}, "entries": _entries}
+    (path or SEED).write_text(json.dumps(seed, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return len(_entries)
+
+
+def seed_problem(source: str, path: Path | None = None) -> str | None:
+    """Why the seed at ``path`` is not that of the sources whose digest is ``source`` (None when it is): ``uc-mcp
+    schemas --check``. Only the sources count: a seed rendered under other versions is current for the code, and
+    simply unused where they differ."""
+    path = path or SEED
+    try:
+        rendered_from = json.loads(path.read_text(encoding="utf-8"))["depends"]["source"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{path.name}: missing or unreadable"
+    return None if rendered_from == source else f"{path.name}: rendered from other sources"
 
 
 KEEP = 8  # files of other fingerprints kept (other installs sharing the cache directory, recent edits)
