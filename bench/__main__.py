@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         "stdio_calls": 300 if quick else 1000,
         "versus_rounds": 2 if quick else 5,
         "versus_calls": 100 if quick else 300,
-        "walk_rounds": 2 if quick else 3,
+        "walk_rounds": 2 if quick else 5,
     }
     print(f"machine: {machine()}", flush=True)
     print(f"mode: {'quick' if quick else 'full'} {sizes}", flush=True)

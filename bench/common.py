@@ -57,6 +57,14 @@ def cpu_seconds(pid: int | str = "self") -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_used(before: float, after: float) -> float:
+    """CPU seconds between two ``cpu_seconds`` readings, to the clock tick they count in: the readings are whole
+    ticks (10 ms), and their float difference is not (0.54 and 0.5399999999999991 are the same 54 ticks, and a
+    ratio of the two is not 1)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return round((after - before) * ticks) / ticks
+
+
 def peak_rss(pid: int | str = "self") -> int:
     """Peak resident set size since the start (or the last ``reset_peak``), in bytes."""
     found = _status(pid).get("VmHWM")

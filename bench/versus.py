@@ -17,7 +17,11 @@ the MCP server's process alone, the sandbox's page rendering counted in neither.
 - 9e/9f server CPU walking every customer: uc-mcp's ``ultracart_get_customers`` paging with
   ``next_offset`` (its default columns, ``limit=200``, cut to the result budget) and its
   ``ultracart_export_customers`` (CSV to a file), each versus FastMCP's ``getCustomers`` paging with
-  ``_offset`` at ``_limit=200``; the three in turn each round. Target (issue 16): ≤ 1.0x.
+  ``_offset`` at ``_limit=200`` (the calls a model makes with each server); the four walks (9h's included) in
+  turn each round. Target (issue 16): ≤ 1.0x.
+- 9h the same walk of uc-mcp versus FastMCP's walk with ``_expand=billing,shipping,tags``: the information
+  uc-mcp's table is made from (FastMCP's plain pages have no names nor places). Reported, no target: 9e keeps
+  its definition.
 - 9g the export of the large store (100,000; 20,000 with ``--quick``) against FastMCP's walk of it,
   versus the same ratio measured at commit 5767e3c (``BASELINE_EXPORT_RATIO``, RESULTS.md). Target
   (issue 16): the export at ≤ 0.5x of that day's CPU, i.e. this ratio ≤ 0.5 × the baseline's.
@@ -36,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Figure, clean_env, python, rotated, round_ratio, sandbox_server, scratch
+from bench.common import Figure, clean_env, cpu_used, python, rotated, round_ratio, sandbox_server, scratch
 from bench.stdio import Reply, StdioServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +81,9 @@ class Servers:
     def _home(self, name: str) -> Path:
         return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.folder))
 
-    def uc_mcp(self) -> StdioServer:
+    def uc_mcp(self, source: Path | None = None) -> StdioServer:
+        """``uc-mcp serve``; with ``source``, the ``uc_mcp`` package of that folder (another version of the
+        code, e.g. ``git archive HEAD uc_mcp | tar -x -C DIR``) instead of the installed one."""
         home = self._home("uc-mcp")
         env = clean_env(
             home,
@@ -87,6 +93,8 @@ class Servers:
             # The tool-schema cache is kept between starts, as an installation keeps it (figure 1).
             XDG_CACHE_HOME=str(self.folder / "uc-mcp-cache"),
         )
+        if source is not None:
+            env["PYTHONPATH"] = str(source)  # before site-packages, where the editable install's finder is
         return StdioServer([python(), "-m", "uc_mcp", "serve"], env, home)
 
     def fastmcp(self) -> StdioServer:
@@ -326,10 +334,13 @@ def walk_uc(server: StdioServer) -> int:
         arguments = {"limit": PAGE, "offset": page["next_offset"]}
 
 
-def walk_fastmcp(server: StdioServer) -> int:
+def walk_fastmcp(server: StdioServer, expand: str | None = None) -> int:
+    """FastMCP's walk: ``getCustomers`` at ``_limit=200``, paging with ``_offset``; with ``expand`` (9h) the
+    pages carry what uc-mcp's compact table is made from (``EXPANSION``), as uc-mcp's pages do."""
     rows, offset = 0, 0
+    extra = {"_expand": expand} if expand else {}
     while True:
-        reply = server.call("getCustomers", {"_limit": PAGE, "_offset": offset})
+        reply = server.call("getCustomers", {"_limit": PAGE, "_offset": offset, **extra})
         assert not reply.is_error, reply.text[:500]
         page = reply.result["structuredContent"]
         rows += len(page["customers"])
@@ -352,34 +363,66 @@ def _cpu_of(server: StdioServer, job: Callable[[], int]) -> tuple[float, float, 
     """Server CPU seconds, wall seconds and rows of one job."""
     cpu, started = server.cpu(), time.perf_counter()
     rows = job()
-    return server.cpu() - cpu, time.perf_counter() - started, rows
+    return cpu_used(cpu, server.cpu()), time.perf_counter() - started, rows
 
 
-JOBS = ("uc-mcp walk", "uc-mcp export", "fastmcp walk")
+# "fastmcp walk, expanded": 9h, the same information as uc-mcp's pages (reported; 9e keeps the calls a model
+# makes with each server). ``python -m bench.versus walk --variant NAME=DIR`` adds "uc-mcp walk, NAME": the walk
+# of another version of uc-mcp (its ``uc_mcp`` package in DIR), for before/after measurements in the same rounds.
+JOBS = ("uc-mcp walk", "uc-mcp export", "fastmcp walk", "fastmcp walk, expanded")
+VARIANT_JOB = "uc-mcp walk, "
 
 
-def walks(running: dict[str, StdioServer], customers: int, rounds: int) -> dict[str, Any]:
+def _walk_job(server: StdioServer) -> Callable[[], tuple[float, float, int]]:
+    return lambda: _cpu_of(server, lambda: walk_uc(server))
+
+
+def walks(
+    running: dict[str, StdioServer], customers: int, rounds: int, jobs_run: tuple[str, ...] = JOBS
+) -> dict[str, Any]:
     jobs: dict[str, Callable[[], tuple[float, float, int]]] = {
         "uc-mcp walk": lambda: _cpu_of(running["uc-mcp"], lambda: walk_uc(running["uc-mcp"])),
         "uc-mcp export": lambda: _cpu_of(running["uc-mcp"], lambda: export_uc(running["uc-mcp"], customers)),
         "fastmcp walk": lambda: _cpu_of(running["fastmcp"], lambda: walk_fastmcp(running["fastmcp"])),
+        "fastmcp walk, expanded": lambda: _cpu_of(
+            running["fastmcp"], lambda: walk_fastmcp(running["fastmcp"], EXPANSION)
+        ),
     }
-    cpu: dict[str, list[float]] = {job: [] for job in JOBS}
-    wall: dict[str, list[float]] = {job: [] for job in JOBS}
+    for job in jobs_run:
+        if job.startswith(VARIANT_JOB):
+            jobs[job] = _walk_job(running[job.removeprefix(VARIANT_JOB)])
+    cpu: dict[str, list[float]] = {job: [] for job in jobs_run}
+    wall: dict[str, list[float]] = {job: [] for job in jobs_run}
     for index in range(rounds):
-        for job in rotated(JOBS, index):
+        for job in rotated(jobs_run, index):
             used, elapsed, rows = jobs[job]()
             assert rows == customers, (job, rows, customers)
             cpu[job].append(used)
             wall[job].append(elapsed)
-    return {
+    result: dict[str, Any] = {
         "customers": customers,
         "rounds": rounds,
-        "cpu": {job: statistics.median(cpu[job]) for job in JOBS},
-        "wall": {job: statistics.median(wall[job]) for job in JOBS},
-        "walk_ratio": round_ratio(cpu["uc-mcp walk"], cpu["fastmcp walk"]),
-        "export_ratio": round_ratio(cpu["uc-mcp export"], cpu["fastmcp walk"]),
+        "cpu": {job: statistics.median(cpu[job]) for job in jobs_run},
+        "wall": {job: statistics.median(wall[job]) for job in jobs_run},
+        "cpu_rounds": cpu,
     }
+    ratios = {
+        "walk_ratio": ("uc-mcp walk", "fastmcp walk"),
+        "export_ratio": ("uc-mcp export", "fastmcp walk"),
+        "walk_ratio_expanded": ("uc-mcp walk", "fastmcp walk, expanded"),
+    }
+    for job in jobs_run:
+        if job.startswith(VARIANT_JOB):
+            name = job.removeprefix(VARIANT_JOB)
+            ratios[f"{name} walk_ratio"] = (job, "fastmcp walk")
+            ratios[f"walk vs {name}"] = ("uc-mcp walk", job)
+    result["ratios"] = {
+        name: round_ratio(cpu[ours], cpu[theirs])
+        for name, (ours, theirs) in ratios.items()
+        if ours in cpu and theirs in cpu
+    }
+    result.update(result["ratios"])
+    return result
 
 
 def _warm(running: dict[str, StdioServer]) -> None:
@@ -387,6 +430,10 @@ def _warm(running: dict[str, StdioServer]) -> None:
     running["uc-mcp"].call("ultracart_get_customers", {"limit": PAGE})
     running["uc-mcp"].call("ultracart_export_customers", {"max_calls": 1})
     running["fastmcp"].call("getCustomers", {"_limit": PAGE})
+    running["fastmcp"].call("getCustomers", {"_limit": PAGE, "_expand": EXPANSION})
+    for name, server in running.items():
+        if name not in NAMES:
+            server.call("ultracart_get_customers", {"limit": PAGE})
 
 
 # -- the run -----------------------------------------------------------------------------------------
@@ -529,6 +576,17 @@ def figures(
             CPU_TARGET,
             detail=f"uc-mcp export {cpu['uc-mcp export']:.2f} s CPU ({wall['uc-mcp export']:.1f} s wall); {common}",
         ),
+        Figure(
+            "9h",
+            "9e vs FastMCP walk with the same expansions",
+            walked["walk_ratio_expanded"],
+            None,
+            detail=(
+                f"uc-mcp get_customers {cpu['uc-mcp walk']:.2f} s CPU vs FastMCP getCustomers with "
+                f"_expand={EXPANSION} (the information uc-mcp's table is made from) "
+                f"{cpu['fastmcp walk, expanded']:.2f} s ({wall['fastmcp walk, expanded']:.1f} s wall); same rounds as 9e"
+            ),
+        ),
     ]
     if "large" in result:
         big = result["large"]
@@ -549,3 +607,59 @@ def figures(
             )
         )
     return out
+
+
+# -- ``python -m bench.versus walk``: 9e/9f/9h alone -----------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The walks of 9e, 9f and 9h alone on a store of ``--customers`` (quicker than ``python -m bench --only
+    9``, no large store). ``--variant NAME=DIR`` (repeatable) adds the walk of the ``uc_mcp`` package in ``DIR``
+    (e.g. ``git archive HEAD uc_mcp | tar -x -C DIR``) to the same interleaved rounds: before/after measurements;
+    ``--ours DIR`` runs "uc-mcp" itself from such a folder."""
+    import argparse
+
+    from bench.harness import seed_database
+
+    parser = argparse.ArgumentParser(prog="python -m bench.versus walk")
+    parser.add_argument("what", choices=["walk"])
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--variant", action="append", default=[], help="NAME=DIR: another version's uc_mcp package")
+    parser.add_argument("--ours", type=Path, help="run uc-mcp from this folder's uc_mcp package, not the installed one")
+    parser.add_argument("--no-export", action="store_true", help="leave the export (9f) out of the rounds")
+    args = parser.parse_args(argv)
+    reason = unavailable()
+    if reason:
+        raise SystemExit(reason)
+    variants = dict(item.split("=", 1) for item in args.variant)
+    jobs = tuple(job for job in JOBS if not (args.no_export and job == "uc-mcp export"))
+    jobs += tuple(VARIANT_JOB + name for name in variants)
+    with scratch() as folder:
+        db = seed_database(folder / "store.sqlite3", args.customers)
+        with sandbox_server(db) as base_url:
+            servers = Servers(folder, base_url)
+            running = {
+                "uc-mcp": servers.uc_mcp(args.ours.resolve() if args.ours else None),
+                "fastmcp": servers.fastmcp(),
+            }
+            for name, source in variants.items():
+                running[name] = servers.uc_mcp(Path(source).resolve())
+            try:
+                for server in running.values():
+                    server.initialize()
+                    server.list_tools()
+                _warm(running)
+                walked = walks(running, args.customers, args.rounds, jobs)
+            finally:
+                for server in running.values():
+                    server.close()
+    for job in jobs:
+        rounds = " ".join(f"{value:.2f}" for value in walked["cpu_rounds"][job])
+        print(f"{job:<28} CPU {walked['cpu'][job]:.3f} s   wall {walked['wall'][job]:.2f} s   rounds: {rounds}")
+    for name, value in walked["ratios"].items():
+        print(f"{name:<28} {value:.3f}x")
+
+
+if __name__ == "__main__":
+    main()

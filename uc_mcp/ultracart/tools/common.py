@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+import math
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -11,7 +13,8 @@ from pydantic import (
     Field,
 )
 
-from ...core.budget import estimate_tokens, fit_list, fit_object
+from ...core.budget import BYTES_PER_TOKEN, estimate_tokens, fit_list, fit_object, result_json
+from ...core.paging import Page
 from ...core.results import ListResult as ListResult  # the bases live in core/results.py (every provider's)
 from ...core.results import ObjectResult as ObjectResult
 from ...core.results import Result as Result
@@ -57,6 +60,7 @@ Expansion = Literal[
     "tags",
     "tax_codes",
 ]
+EXPANSIONS: Final = frozenset(Expansion.__args__)  # type: ignore[attr-defined]
 # What a compact customer view needs from the API.
 VIEW_EXPANSION = ("billing", "shipping", "tags")
 LIST_ID_FIELDS = ("customer_profile_oid", "email")
@@ -81,6 +85,124 @@ class PageInput(StrictInput):
     sort: list[Annotated[str, Field(pattern=SORT_KEY)]] | None = Field(
         None, max_length=5, description='Sort keys, "+" ascending or "-" descending, e.g. ["-signup_dts","+email"].'
     )
+
+
+# -- how many rows to ask the API for -----------------------------------------------------------------
+#
+# A list result shows as many rows as fit the result budget, up to ``limit``. The API's rows are most of a list
+# tool's work (each is decoded with its addresses and tags), so the tools ask for the rows that can fit, not
+# for ``limit``: a page of 200 asked for and cut to ~134 by the budget decoded 200, and the next call, starting
+# at next_offset, decoded the other 66 again. What is shown is the same either way (below).
+
+# A compact table row's bytes, on the low side (so that the first request nearly always brings a few rows more
+# than fit, and the budget still cuts): rows of the demo store are 83-180 bytes, 113 on average; a customer
+# with no address at all (no name, place or company) is ~95.
+TABLE_ROW_BYTES: Final = 96
+# Bytes of a list result besides its rows, at the least (the columns and the counts; a notice adds more).
+LIST_ENVELOPE_BYTES: Final = 200
+# A projected field (fields=[...]), on the low side: its key, quotes and colon, and a short value; a dotted
+# path adds its root object once (``"billing":[{...}]``). A sub-object named whole is bigger: in the demo store
+# a customer's addresses are ~400 bytes (270-1,100), cards ~260, the other expansions 40-270.
+FIELD_VALUE_BYTES: Final = 8
+WHOLE_FIELD_BYTES: Final[Mapping[str, int]] = {"billing": 300, "shipping": 300, "cards": 150}
+WHOLE_EXPANSION_BYTES: Final = 40
+FETCH_MARGIN: Final = 2  # rows asked for beyond the estimate
+MAX_FETCHES: Final = 4  # API requests one call makes at most to fill its budget
+
+Shape = Callable[[Page[dict[str, Any]]], dict[str, Any]]
+FetchRows = Callable[[int, int], Awaitable[Page[dict[str, Any]]]]
+
+
+def row_bytes(fields: Sequence[str] | None) -> int:
+    """A low estimate of one list row's bytes: a compact table row, or a projection of ``fields``."""
+    if not fields:
+        return TABLE_ROW_BYTES
+    size, roots = 2, set()  # {}
+    for name in fields:
+        root, dot, _ = name.partition(".")
+        if dot:
+            size += len(name.rsplit(".", 1)[-1]) + 4 + FIELD_VALUE_BYTES  # "leaf":value,
+            if root not in roots:
+                roots.add(root)
+                size += len(root) + 8  # "root":[{},
+        elif name in EXPANSIONS:
+            size += len(name) + 4 + WHOLE_FIELD_BYTES.get(name, WHOLE_EXPANSION_BYTES)
+        else:
+            size += len(name) + 4 + FIELD_VALUE_BYTES
+    return size
+
+
+def rows_to_ask(max_tokens: int, fields: Sequence[str] | None, limit: int) -> int:
+    """How many rows to ask the API for, for a list result of ``max_tokens``: all that may fit, at most ``limit``."""
+    room = max_tokens * BYTES_PER_TOKEN - LIST_ENVELOPE_BYTES
+    return max(1, min(limit, room // row_bytes(fields) + FETCH_MARGIN))
+
+
+async def fitted_rows(fetch: FetchRows, request: PageInput, max_tokens: int, shape: Shape) -> dict[str, Any]:
+    """``shape(page)`` of the page ``request`` asks for, reading from the API only the rows that can fit
+    ``max_tokens``: the result is the one that ``shape`` makes of a page of ``request.limit`` rows.
+
+    The first request asks for ``rows_to_ask``. When every row it brought fits, fewer than ``limit`` were asked
+    for and the API has more, the rows were smaller than estimated: the rest is asked for, as many as the room
+    left holds at the size of the rows just shaped (learnt within this call only: a call depends on no other),
+    and the page shaped again. ``next_offset`` is ``offset + returned`` as for one page (``fit_list``), so
+    paging neither skips nor repeats a row."""
+    asked = rows_to_ask(max_tokens, request.fields, request.limit)
+    page = await fetch(request.offset, asked)
+    result = shape(page)
+    for _ in range(MAX_FETCHES - 1):
+        have = len(page.items)
+        # More could fit only if every row given was shown, the API gave all that was asked and has more.
+        if not (page.more and have >= asked and result["returned"] == have and have < request.limit):
+            break
+        wanted = _more_rows(result, max_tokens, request.limit - have)
+        following = await fetch(request.offset + have, wanted)
+        if not following.items:
+            break
+        asked = have + wanted
+        # The later page's cursor and "more" (and total, when it says), with every row so far.
+        total = following.total if following.total is not None else page.total
+        page = replace(following, items=[*page.items, *following.items], total=total)
+        result = shape(page)
+    return result
+
+
+def _more_rows(result: Mapping[str, Any], max_tokens: int, most: int) -> int:
+    """Rows to ask for after ``result`` took every row it was given: the room left at the rows' average size."""
+    shown = max(1, int(result["returned"]))
+    used = len(result_json(result).encode("utf-8"))
+    per_row = max(1.0, len(result_json({"items": result["items"]}).encode("utf-8")) / shown)
+    room = max_tokens * BYTES_PER_TOKEN - used
+    return max(1, min(most, math.ceil(room / per_row * 1.25) + FETCH_MARGIN))
+
+
+# What ``customer_view`` reads of a customer: a page for the compact table is decoded with these keys only
+# (``UltraCartApi.customer_page(only=...)``): the addresses' other fields, which are most of a page, are never
+# built. The view's output is the same (tests/mcp/test_list_fetch.py checks it on every demo customer).
+_VIEW_ADDRESS_KEYS = (
+    "first_name",
+    "last_name",
+    "company",
+    "city",
+    "state_region",
+    "country_code",
+    "default_billing",
+    "default_shipping",
+)
+COMPACT_VIEW_KEYS: Final[Mapping[str, tuple[str, ...] | None]] = {
+    "customer_profile_oid": None,
+    "email": None,
+    "signup_dts": None,
+    "last_modified_dts": None,
+    "billing": _VIEW_ADDRESS_KEYS,
+    "shipping": _VIEW_ADDRESS_KEYS,
+    "tags": (),  # only counted
+}
+
+
+def decoded_keys(request: PageInput) -> Mapping[str, tuple[str, ...] | None] | None:
+    """The keys of each customer a list call reads: the compact view's, or all of them with ``fields``."""
+    return None if request.fields else COMPACT_VIEW_KEYS
 
 
 def customer_list(ctx: ToolContext, page: Any, request: PageInput, tool: str) -> dict[str, Any]:

@@ -217,20 +217,23 @@ class Selection:
         return sorted(wanted) or None
 
     async def page(
-        self, api: Any, offset: int, limit: int, *, sort: Any = None, expand: Any = None
+        self, api: Any, offset: int, limit: int, *, sort: Any = None, expand: Any = None, only: Any = None
     ) -> Page[dict[str, Any]]:
-        """One page of the customers the API's filters match (not yet checked here: see ``keep``)."""
+        """One page of the customers the API's filters match (not yet checked here: see ``keep``); ``only``: the
+        keys of each customer the caller reads (``UltraCartApi.customer_page``)."""
         wanted = self.expansions(expand)
         if self.tags:
             query = m.CustomerQuery.model_validate({**self.api, **self.tags})
-            page: Page[dict[str, Any]] = await api.customer_page(offset, limit, query=query, sort=sort, expand=wanted)
+            page: Page[dict[str, Any]] = await api.customer_page(
+                offset, limit, query=query, sort=sort, expand=wanted, only=only
+            )
         else:
-            page = await api.customer_page(offset, limit, sort=sort, expand=wanted, **self.api)
+            page = await api.customer_page(offset, limit, sort=sort, expand=wanted, only=only, **self.api)
         return page
 
-    def fetch(self, api: Any, *, sort: Any = None, expand: Any = None) -> FetchPage[dict[str, Any]]:
+    def fetch(self, api: Any, *, sort: Any = None, expand: Any = None, only: Any = None) -> FetchPage[dict[str, Any]]:
         async def fetch(offset: int, limit: int) -> Page[dict[str, Any]]:
-            return await self.page(api, offset, limit, sort=sort, expand=expand)
+            return await self.page(api, offset, limit, sort=sort, expand=expand, only=only)
 
         return fetch
 

@@ -12,6 +12,7 @@ from ...core.budget import MIN_MAX_TOKENS, estimate_tokens, fit_list
 from ...core.changes import collection_changes
 from ...core.errors import BadRequest, NotFound
 from ...core.filtering import first_matches
+from ...core.paging import Page
 from ...core.toolspec import Hints, ToolContext, ToolSpec
 from ...ui import CUSTOMER_VIEW, TABLE_VIEW
 from .. import models as m
@@ -29,6 +30,8 @@ from .common import (
     changed_object,
     changes_field,
     customer_list,
+    decoded_keys,
+    fitted_rows,
     mark,
     one_object,
 )
@@ -139,12 +142,19 @@ async def get_customers(request: GetCustomersInput, ctx: ToolContext) -> dict[st
     chosen = selection(request)
     expand = _expansions(request.fields)
     if not chosen.checked_here:
-        page = await chosen.page(ctx.api, request.offset, request.limit, sort=request.sort, expand=expand)
+        fetch = chosen.fetch(ctx.api, sort=request.sort, expand=expand, only=decoded_keys(request))
         if not chosen.meaning():
-            return customer_list(ctx, page, request, LIST_TOOL)
+            return await fitted_rows(
+                fetch, request, ctx.max_tokens - 20, lambda page: customer_list(ctx, page, request, LIST_TOOL)
+            )
         said: list[Style] = [(chosen.meaning(terse=terse), None) for terse in (False, True)]
         hint = f"call {LIST_TOOL} again with offset={{offset}}"
-        return _listed(ctx, request, page.items, said, hint, total=page.total, more=page.more)
+        return await fitted_rows(
+            fetch,
+            request,
+            ctx.max_tokens - 20,  # the rows' room is less (``how`` takes some of it): a few rows more are asked for
+            lambda page: _listed(ctx, request, page.items, said, hint, total=page.total, more=page.more),
+        )
     # A filter the API does not have: read its pages from offset on, keep the customers that pass, and
     # resume at the API's offset just after the last one shown.
     max_calls = request.max_calls or LIST_MAX_CALLS
@@ -236,10 +246,16 @@ def _listed(
 
 async def get_customers_by_query(request: CustomerQueryInput, ctx: ToolContext) -> dict[str, Any]:
     query = m.CustomerQuery.model_validate(request.model_dump(exclude=set(PageInput.model_fields), exclude_none=True))
-    page = await ctx.api.customer_page(
-        request.offset, request.limit, query=query, sort=request.sort, expand=_expansions(request.fields)
-    )
-    return customer_list(ctx, page, request, "ultracart_get_customers_by_query")
+    expand, only = _expansions(request.fields), decoded_keys(request)
+
+    async def fetch(offset: int, limit: int) -> Page[dict[str, Any]]:
+        page: Page[dict[str, Any]] = await ctx.api.customer_page(
+            offset, limit, query=query, sort=request.sort, expand=expand, only=only
+        )
+        return page
+
+    tool = "ultracart_get_customers_by_query"
+    return await fitted_rows(fetch, request, ctx.max_tokens - 20, lambda page: customer_list(ctx, page, request, tool))
 
 
 async def get_customer(request: GetCustomerInput, ctx: ToolContext) -> dict[str, Any]:
