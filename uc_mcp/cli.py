@@ -86,7 +86,7 @@ def _check_toolsets(toolsets: list[str] | None, source: str) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .ultracart.client import ConfigurationError
+    from .core.errors import ConfigurationError
 
     if args.transport == "http":
         return _run_http(args)
@@ -101,8 +101,18 @@ def _run_serve(args: argparse.Namespace) -> int:
     if problem is not None:  # hosts keep a server's stderr in their MCP log
         print(f"uc-mcp: serving, but every tool call answers with this configuration error: {problem}", file=sys.stderr)
     configure_logging(args.verbose)  # MCPServer set up root logging at INFO; ours wins
+    _freeze_start_up_objects()
     server.run("stdio")
     return 0
+
+
+def _freeze_start_up_objects() -> None:
+    """Move everything built so far (the SDK's and our modules, models, the tool table: ~110,000 objects, all
+    kept for the life of the process) out of the garbage collector's sight: every full collection while serving
+    would scan them again (0.06 s each instead of 0.007 s; 2-3 % of a long list walk's CPU)."""
+    import gc
+
+    gc.freeze()  # no collection first: it would cost the start-up what freezing saves later
 
 
 def _run_http(args: argparse.Namespace) -> int:
@@ -113,11 +123,11 @@ def _run_http(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from .core.errors import ConfigurationError
     from .http_app import WORKER_BODY_TIMEOUT_ENV, check_startup, create_app, startup_summary
     from .http_limits import ConnectionLimits
     from .http_protocol import HeaderDeadlineProtocol
     from .server import new_runtime
-    from .ultracart.client import ConfigurationError
 
     workers = max(1, args.workers)
     try:
@@ -156,6 +166,7 @@ def _run_http(args: argparse.Namespace) -> int:
         "ws": "none",
     }
     if app is not None:
+        _freeze_start_up_objects()
         uvicorn.run(app, **options)
         return 0
     if getattr(args, "read_only", None):
@@ -254,8 +265,8 @@ def _run_call(args: argparse.Namespace) -> int:
 async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
     from mcp.client import Client
 
+    from .core.errors import ConfigurationError
     from .server import build_server, runtime_of
-    from .ultracart.client import ConfigurationError
 
     try:
         settings = _settings(args)
