@@ -15,7 +15,7 @@ import httpx2
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.conformance import check_response
+from tests.ultracart.conformance import check_response
 from uc_mcp.ultracart.sandbox.clock import FixedClock
 from uc_mcp.ultracart.sandbox.demo_data import DEMO_ANCHOR
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions

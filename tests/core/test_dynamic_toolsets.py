@@ -10,7 +10,7 @@ import pytest
 from mcp.client import Client
 from mcp_types import ToolListChangedNotification
 
-from tests.mcp.conftest import make_settings
+from tests.ultracart.mcp.conftest import make_settings
 from uc_mcp.core.errors import ConfigurationError
 from uc_mcp.server import build_server, runtime_of
 

@@ -17,7 +17,7 @@ import pytest
 from mcp.client import Client
 from pydantic import Field, SecretStr
 
-from tests.mcp.conftest import make_settings
+from tests.ultracart.mcp.conftest import make_settings
 from uc_mcp.core.confirm import Binding, Guard, Preview
 from uc_mcp.core.decline import decline_tool
 from uc_mcp.core.errors import ConfigurationError

@@ -1,6 +1,6 @@
 """Static checks over every registered provider's tool table (DESIGN.md: the table is the single source of
 truth, and tests iterate it). Provider-specific checks (which operations are reads by the provider's own scopes)
-live with the provider: tests/test_tool_table.py for UltraCart."""
+live with the provider: tests/ultracart/test_tool_table.py for UltraCart."""
 
 from __future__ import annotations
 

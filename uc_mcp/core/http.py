@@ -72,7 +72,7 @@ def decode_json(content: bytes) -> Any:
     the last of duplicate keys, and refuses what ``json`` might read otherwise (NaN and Infinity, numbers out of
     a double's range, lone surrogates, UTF-16/32 and a UTF-8 BOM, nesting deeper than it goes, ...): whatever it
     refuses, ``json.loads`` decides, so the answer is the same value or the same error
-    (``tests/unit/test_json_decode.py``).
+    (``tests/core/test_json_decode.py``).
     """
     try:
         return _json_decoder().decode(content)

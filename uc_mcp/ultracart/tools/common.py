@@ -178,7 +178,7 @@ def _more_rows(result: Mapping[str, Any], max_tokens: int, most: int) -> int:
 
 # What ``customer_view`` reads of a customer: a page for the compact table is decoded with these keys only
 # (``UltraCartApi.customer_page(only=...)``): the addresses' other fields, which are most of a page, are never
-# built. The view's output is the same (tests/mcp/test_list_fetch.py checks it on every demo customer).
+# built. The view's output is the same (tests/ultracart/mcp/test_list_fetch.py checks it on every demo customer).
 _VIEW_ADDRESS_KEYS = (
     "first_name",
     "last_name",
