@@ -243,6 +243,8 @@ def _selection(settings: Settings, transport: Transport) -> dict[Provider, Backe
     if settings.multi_tenant:
         if transport != "http":
             raise ValueError("UC_MCP_MULTI_TENANT needs the HTTP transport: credentials come with each request.")
+        if settings.backend == "ultracart":  # the older spelling: UltraCart's API, alone
+            return select(settings, transport)
         # Each request brings its store's credentials; every provider named (or every one) serves on its API.
         return {provider: "api" for provider in (listed(settings) or all_providers())}
     return select(settings, transport)
@@ -307,6 +309,10 @@ def build_server(
     stdio_actor = local_actor() if transport == "stdio" else "http:anonymous"
 
     def context_for(provider_runtime: ProviderRuntime) -> Callable[[Context[Any, Any]], ToolContext]:
+        provider = provider_runtime.provider
+        # The outbound filter and the audit know this provider's own field names and record ids.
+        provider_redactor = redactor.with_fields(provider.redaction_fields)
+
         def context(ctx: Context[Any, Any]) -> ToolContext:
             caller = caller_of(ctx) if transport == "http" else None
             return ToolContext(
@@ -316,11 +322,12 @@ def build_server(
                 mcp=ctx,
                 settings=settings,
                 confirmations=confirmations,
-                redactor=redactor,
+                redactor=provider_redactor,
                 audit_log=runtime.audit_log,
                 actor=f"token:{caller.principal.name}" if caller else stdio_actor,
                 tenant=caller.tenant if caller else confirmations.tenant,
                 transport=transport,
+                audit_id_keys=provider.audit_id_keys,
             )
 
         return context

@@ -140,3 +140,28 @@ async def test_uc_rest_error_header_is_the_message_when_the_body_has_none() -> N
     http, _ = core([header_only], [])
     with pytest.raises(BadRequest, match="Invalid _sort field"):
         await http.request("GET", "/x", operation="get_x", idempotent=True)
+
+
+async def test_an_encoded_body_is_sent_as_it_is_and_retried_only_when_not_applied() -> None:
+    """``encoded=``: a body the provider encoded itself (a multipart upload) goes out byte for byte with its content
+    type, under the same rules as any write: a 429 is retried, a 5xx after sending is an unknown outcome."""
+    seen: list[tuple[bytes, str]] = []
+
+    def recording(answer: Callable[[httpx2.Request], httpx2.Response]) -> Callable[[httpx2.Request], httpx2.Response]:
+        def handler(request: httpx2.Request) -> httpx2.Response:
+            seen.append((request.read(), request.headers["content-type"]))
+            return answer(request)
+
+        return handler
+
+    body = (b"--b\r\nname,email\r\n--b--\r\n", "multipart/form-data; boundary=b")
+    slept: list[float] = []
+    http, calls = core([recording(status(429)), recording(ok)], slept)
+    assert await http.request("POST", "/upload", operation="upload", idempotent=False, encoded=body) == {
+        "success": True
+    }
+    assert calls == ["POST", "POST"] and seen == [body, body]
+    http, calls = core([recording(status(503))], [])
+    with pytest.raises(OutcomeUnknown):
+        await http.request("POST", "/upload", operation="upload", idempotent=False, encoded=body)
+    assert calls == ["POST"]

@@ -25,7 +25,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,36 +76,51 @@ class AuditUnavailable(Exception):
     """The audit log cannot be written; the action it was about to record must not run."""
 
 
-def summarise(arguments: Mapping[str, Any], depth: int = 0, parent: str | None = None) -> dict[str, Any]:
-    """The arguments as the audit log keeps them: no secrets or tokens, personal data masked,
-    long strings cut, nested records reduced to what they touch. ``parent`` is the argument holding
-    ``arguments`` (``properties``: a property's ``name`` is not a person's, and the value of one
-    named like a secret, ``api_key``, is kept out as the outbound filter keeps it out of results)."""
+def summarise(
+    arguments: Mapping[str, Any], depth: int = 0, parent: str | None = None, masks: Redactor = _AUDIT_MASKS
+) -> dict[str, Any]:
+    """The arguments as the audit log keeps them: no secrets or tokens, personal data masked (``masks``: every
+    class, with the provider's own field names), long text reduced to its length, nested records reduced to
+    what they touch. ``parent`` is the argument holding ``arguments`` (``properties``: a property's ``name`` is
+    not a person's, and the value of one named like a secret, ``api_key``, is kept out as the outbound filter
+    keeps it out of results)."""
     summary: dict[str, Any] = {}
     secret_value = holds_secret_value(arguments, parent)
     for key, value in arguments.items():
         if key.lower() in SECRET_KEYS or key in _CREDENTIAL_ARGUMENTS or (secret_value and key == "value"):
             summary[key] = SECRET_VALUE if value else value
         else:
-            summary[key] = _summarise_value(filtered_key(parent, key), value, depth)
+            summary[key] = _summarise_value(filtered_key(parent, key), value, depth, masks)
     return summary
 
 
-def _summarise_value(key: str, value: Any, depth: int) -> Any:
+def _summarise_value(key: str, value: Any, depth: int, masks: Redactor) -> Any:
     if isinstance(value, Mapping):
-        return summarise(value, depth + 1, key) if depth < 2 else {"fields": sorted(value)[:_MAX_ITEMS]}
+        return summarise(value, depth + 1, key, masks) if depth < 2 else {"fields": sorted(value)[:_MAX_ITEMS]}
     if isinstance(value, list):
-        items = [_summarise_value(key, item, depth + 1) for item in value[:_MAX_ITEMS]]
+        items = [_summarise_value(key, item, depth + 1, masks) for item in value[:_MAX_ITEMS]]
         return items + ([f"... {len(value) - _MAX_ITEMS} more"] if len(value) > _MAX_ITEMS else [])
     if isinstance(value, str):
-        masked = _AUDIT_MASKS.field(key, value)
-        return masked if len(masked) <= _MAX_TEXT else masked[: _MAX_TEXT - 3] + "..."
+        masked = masks.field(key, value)
+        # Long text (a CSV import, a note) is free text: names and phone numbers in it belong to no field a
+        # mask knows, and a prefix would keep them. Its length is what the trail can keep.
+        return masked if len(masked) <= _MAX_TEXT else f"<text of {len(value)} characters>"
     return value
 
 
-def targets(arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """The ids a call acts on (``*_oid`` arguments), for finding every record about one customer."""
-    return {key: value for key, value in arguments.items() if key.endswith("_oid") and isinstance(value, int)}
+def targets(values: Mapping[str, Any], id_keys: Collection[str] = frozenset()) -> dict[str, Any]:
+    """The ids a call acts on, for finding every record about one customer: ``*_oid`` integers (UltraCart's)
+    and the provider's own id keys (``Provider.audit_id_keys``: Voucherify's ``customer_id``, ``source_id``).
+    A text id is masked like any text (a ``source_id`` may be an email address) and kept only when short."""
+    found: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            continue
+        if key.endswith("_oid") and isinstance(value, int):
+            found[key] = value
+        elif key in id_keys and isinstance(value, int | str) and len(str(value)) <= _MAX_TEXT:
+            found[key] = _AUDIT_MASKS.text(value) if isinstance(value, str) else value
+    return found
 
 
 @dataclass
@@ -166,9 +181,11 @@ class Auditor:
     # Ids a guarded call's preview resolved (the profile behind a merge's email): targets of the call like the
     # ids in its arguments, from the record that learns them on.
     bound: dict[str, Any] = field(default_factory=dict)
+    id_keys: frozenset[str] = frozenset()  # the provider's record ids (``Provider.audit_id_keys``)
+    masks: Redactor = _AUDIT_MASKS  # every class masked, with the provider's field names
 
     def bind(self, binding: Mapping[str, Any]) -> None:
-        self.bound.update(targets(binding))
+        self.bound.update(targets(binding, self.id_keys))
 
     def record(
         self,
@@ -189,8 +206,8 @@ class Auditor:
             "actor": self.actor,
             "tenant": self.tenant,
             "tool": self.tool,
-            "targets": {**targets(self.arguments), **self.bound},
-            "arguments": summarise(self.arguments),
+            "targets": {**targets(self.arguments, self.id_keys), **self.bound},
+            "arguments": summarise(self.arguments, masks=self.masks),
         }
         if outcome is not None:
             entry["outcome"] = outcome
@@ -199,7 +216,7 @@ class Auditor:
         if result:
             entry["result"] = dict(result)  # ids the call created or touched, e.g. a new customer's oid
         if error is not None:
-            entry["error"] = _AUDIT_MASKS.text(error)[:300]
+            entry["error"] = self.masks.text(error)[:300]
         self.log.append(entry)
 
     def try_record(

@@ -256,8 +256,12 @@ class HttpCore:
         check: str = "look the record up before trying again",
         write: bool | None = None,
         decode: Decode = decode_json,
+        encoded: tuple[bytes, str] | None = None,
     ) -> Any:
         """Send one API request with retries; return the parsed JSON (None for an empty answer).
+
+        The body is ``body`` as JSON, or ``encoded``: bytes already encoded and their content type (a multipart
+        file upload, Voucherify's CSV import), sent as they are.
 
         ``check`` tells the model how to find out whether a write happened when its outcome
         is unknown. ``write`` says whether the request changes anything (default: every method
@@ -269,8 +273,13 @@ class HttpCore:
         maybe_applied = False  # an attempt may have reached the server and done the work
         retry = self.options.retry
         deadline = time.monotonic() + retry.total_timeout
-        content = None if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json; charset=UTF-8"} if content is not None else None
+        if encoded is not None:
+            content, headers = encoded[0], {"Content-Type": encoded[1]}
+        elif body is not None:
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers = {"Content-Type": "application/json; charset=UTF-8"}
+        else:
+            content, headers = None, None
         attempt = 0
         while True:
             attempt += 1

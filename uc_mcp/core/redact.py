@@ -31,7 +31,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from .budget import fit_object, result_json, text_tokens
@@ -329,6 +329,10 @@ class Redactor:
     """The outbound filter for results and messages; ``masked`` is the set of UC_MCP_REDACT classes."""
 
     masked: frozenset[str] = frozenset()
+    # A provider's own field names for each class (``Provider.redaction_fields``: Voucherify's ``line_1``), on top
+    # of FIELD_CLASSES: one provider's names never mask another's fields (UltraCart's ``description`` is a ledger
+    # line, Voucherify's a note about the person).
+    extra_fields: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @classmethod
     def from_settings(cls, classes: Iterable[str]) -> Redactor:
@@ -366,9 +370,18 @@ class Redactor:
         shown = mask(base) if mask is not None else self._clean_text(base)
         return with_hidden_marker(shown) if marked else shown
 
+    def with_fields(self, fields: Mapping[str, Collection[str]]) -> Redactor:
+        """This filter, also knowing a provider's field names for each class (a class it does not know is a
+        programming error: ValueError)."""
+        unknown = set(fields) - set(MASKABLE)
+        if unknown:
+            raise ValueError(f"unknown field class(es) {', '.join(sorted(unknown))}; known: {', '.join(MASKABLE)}")
+        extra = tuple(sorted((name, frozenset(names)) for name, names in fields.items() if names))
+        return replace(self, extra_fields=extra)
+
     def _mask_for(self, key: str) -> Callable[[str], str] | None:
         for name in self.masked:
-            if key in FIELD_CLASSES[name]:
+            if key in FIELD_CLASSES[name] or any(key in names for of, names in self.extra_fields if of == name):
                 return _MASKS[name]
         return None
 

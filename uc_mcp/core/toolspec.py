@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Annotated, Any, Literal, TypedDict
 
@@ -58,7 +58,7 @@ from .confirm import (
 from .confirm_token import UsedTokenStoreFull
 from .errors import OutcomeUnknown, ProviderError
 from .planted import with_planted_warning
-from .redact import NO_MASKING, Redactor
+from .redact import MASKABLE, NO_MASKING, Redactor
 from .schema_cache import schema_text
 from .sdk import prepared_tool
 
@@ -156,13 +156,25 @@ class ToolContext:
     tenant: str = "default"
     request_id: str = field(default_factory=new_request_id)
     transport: str = "stdio"  # "http": results must not point at the server's own files
+    audit_id_keys: frozenset[str] = frozenset()  # the provider's record ids, for the audit's targets
 
     @property
     def api(self) -> Any:
         return self.client()
 
     def auditor(self, tool: str, arguments: Mapping[str, Any]) -> Auditor:
-        return Auditor(self.audit_log, self.actor, self.tenant, tool, self.request_id, arguments)
+        # The trail masks every class, whatever UC_MCP_REDACT says, with the provider's field names.
+        masks = replace(self.redactor, masked=frozenset(MASKABLE))
+        return Auditor(
+            self.audit_log,
+            self.actor,
+            self.tenant,
+            tool,
+            self.request_id,
+            arguments,
+            id_keys=self.audit_id_keys,
+            masks=masks,
+        )
 
 
 @cache
@@ -296,18 +308,18 @@ async def _audited(
             "outcome_unknown" if unknown else "failed", outcome="unknown" if unknown else "failed", error=message
         )
         return error_result(_with_warning(message, warning), redactor)
-    warning = auditor.try_record("executed", outcome="executed", result=_result_ids(payload))
+    warning = auditor.try_record("executed", outcome="executed", result=_result_ids(payload, auditor.id_keys))
     if warning:
         payload["warning"] = warning
     return success_result(payload, redactor, required_keys(spec.output_model), max_tokens)
 
 
-def _result_ids(payload: Mapping[str, Any]) -> dict[str, Any]:
+def _result_ids(payload: Mapping[str, Any], id_keys: frozenset[str]) -> dict[str, Any]:
     """Ids in a write's result (e.g. a new customer's oid), for the audit record."""
-    found = targets(payload)
+    found = targets(payload, id_keys)
     for value in payload.values():
         if isinstance(value, Mapping):
-            found.update(targets(value))
+            found.update(targets(value, id_keys))
     return found
 
 
