@@ -270,6 +270,8 @@ async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
 
     try:
         settings = _settings(args)
+        if not settings.toolsets:  # any tool of the providers that run, not only those a host lists by default
+            settings.toolsets = _toolset_of(args.tool, settings)
         if args.confirm:
             # The person at the terminal typed --confirm: the token round trip is their yes, and a
             # login link goes to their terminal, not into a model's context.
@@ -293,6 +295,22 @@ async def _call(args: argparse.Namespace, arguments: dict[str, Any]) -> int:
         text = " ".join(getattr(block, "text", "") for block in result.content)
         print(dump({"error": text}) if result.is_error else text)
     return 1 if result.is_error else 0
+
+
+def _toolset_of(tool: str, settings: Any) -> list[str] | None:
+    """The qualified toolset holding ``tool`` among the providers that run (None when none has it: the server then
+    says so). With several providers a host lists only their shared defaults, but `uc-mcp call` names its tool."""
+    from .backends import select
+
+    try:
+        running = select(settings, "stdio")
+    except ConfigurationError:
+        return None  # building the server reports it
+    for provider in running:
+        for spec in provider.tools():
+            if spec.name == tool and not spec.app_only:
+                return [provider.qualified(spec.toolset)]
+    return None
 
 
 def _run_audit(args: argparse.Namespace) -> int:

@@ -34,7 +34,8 @@ async def test_enabling_a_toolset_lists_its_tools_and_says_so(sandbox_db: Path, 
         async with Client(server, mode=mode, message_handler=on_message) as client:  # type: ignore[arg-type]
             before = sorted(tool.name for tool in (await client.list_tools()).tools)
             toolsets = (await client.call_tool("uc_mcp_list_toolsets", {})).structured_content
-            enabled = await client.call_tool("uc_mcp_enable_toolset", {"toolset": "assist"})
+            # Qualified: with every provider on its sandbox, a bare "assist" names more than one toolset.
+            enabled = await client.call_tool("uc_mcp_enable_toolset", {"toolset": "ultracart.assist"})
             after = sorted(tool.name for tool in (await client.list_tools()).tools)
             found = await client.call_tool("ultracart_find_customers", {"query": "jane@example.com"})
             unknown = await client.call_tool("uc_mcp_enable_toolset", {"toolset": "bogus"})

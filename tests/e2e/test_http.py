@@ -56,6 +56,7 @@ def url(state: Path) -> Iterator[str]:
         "HOME": str(state),
         "XDG_STATE_HOME": str(state / "xdg"),
         "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_PROVIDERS": "ultracart",  # UltraCart's whole default listing (with others, its shared defaults)
         "UC_MCP_SANDBOX_DB": str(state / "sandbox.sqlite3"),
         "UC_MCP_SANDBOX_CUSTOMERS": "30",
         "UC_MCP_HTTP_TOKENS": json.dumps(TOKENS),
@@ -176,6 +177,7 @@ async def test_two_tenants_never_see_each_others_customers(tmp_path: Path) -> No
             "HOME": str(tmp_path),
             "XDG_STATE_HOME": str(tmp_path / "xdg"),
             "UC_MCP_MULTI_TENANT": "1",
+            "UC_MCP_PROVIDERS": "ultracart",
             "ULTRACART_BASE_URL": f"{upstream}/rest/v2",
             "UC_MCP_HTTP_TOKEN": AUTOMATION,
             "UC_MCP_CONFIRM_FALLBACK": "token",
@@ -299,6 +301,7 @@ def test_start_up_says_where_who_and_which_store(
         "HOME": str(tmp_path),
         "XDG_STATE_HOME": str(tmp_path / "xdg"),
         "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_PROVIDERS": "ultracart",
         "UC_MCP_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"),
     }
     with mcp_http_server({**base, **env}, tmp_path / "serve.log", *args) as server:
@@ -342,3 +345,32 @@ def test_without_sessions_a_get_is_405(tmp_path: Path) -> None:
         listed = post(server.url, LIST)
     assert [(answer.status_code, answer.headers["allow"]) for answer in answers] == [(405, "POST")] * 2
     assert listed.status_code == 200 and "ultracart_find_customers" in listed.text
+
+
+async def test_every_provider_answers_over_http_on_its_sandbox(tmp_path: Path) -> None:
+    """The sandbox chosen explicitly and no provider named: every provider serves, each its shared defaults."""
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "xdg"),
+        "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_SANDBOX_DB": str(tmp_path / "ultracart.sqlite3"),
+        "UC_MCP_SANDBOX_CUSTOMERS": "30",
+        "UC_MCP_VOUCHERIFY_SANDBOX_DB": str(tmp_path / "voucherify.sqlite3"),
+        "UC_MCP_HTTP_TOKEN": AUTOMATION,
+        "UC_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+    }
+    with http_server(env) as url:
+        async with connect(url, AUTOMATION) as client:
+            assert client.instructions is not None
+            assert "UltraCart" in client.instructions and "Voucherify" in client.instructions
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            answers = [
+                await client.call_tool(tool, {"query": "jane@example.com"})
+                for tool in ("ultracart_find_customers", "voucherify_find_customers")
+            ]
+    assert {"ultracart_find_customers", "voucherify_find_customers", "voucherify_get_customer"} <= names
+    for answer in answers:
+        assert not answer.is_error, answer.content
+        assert answer.structured_content is not None and answer.structured_content["sandbox"] is True
+        assert "jane@example.com" in json.dumps(answer.structured_content)
+    assert (tmp_path / "voucherify.sqlite3").exists()

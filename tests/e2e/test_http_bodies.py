@@ -55,6 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[McpHttpServer]:
         "HOME": str(state),
         "XDG_STATE_HOME": str(state / "xdg"),
         "UC_MCP_BACKEND": "sandbox",
+        "UC_MCP_PROVIDERS": "ultracart",
         "UC_MCP_SANDBOX_DB": str(state / "sandbox.sqlite3"),
         "UC_MCP_SANDBOX_CUSTOMERS": "5",
         "UC_MCP_HTTP_TOKEN": TOKEN,

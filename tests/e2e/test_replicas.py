@@ -133,6 +133,7 @@ def replicas(state: Path, redis_url: str) -> Iterator[list[str]]:
         state,
         redis_url,
         UC_MCP_BACKEND="sandbox",
+        UC_MCP_PROVIDERS="ultracart",
         UC_MCP_SANDBOX_DB=str(db),
         UC_MCP_SANDBOX_CUSTOMERS=str(CUSTOMERS),
         UC_MCP_CONFIRM_FALLBACK="token",
@@ -438,6 +439,7 @@ async def test_two_workers_with_redis_serve_one_port(tmp_path: Path, redis_url: 
         tmp_path,
         redis_url,
         UC_MCP_BACKEND="sandbox",
+        UC_MCP_PROVIDERS="ultracart",
         UC_MCP_SANDBOX_DB=str(tmp_path / "sandbox.sqlite3"),
         UC_MCP_SANDBOX_CUSTOMERS=str(CUSTOMERS),
     )

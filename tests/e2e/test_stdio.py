@@ -35,12 +35,14 @@ def _serve_available() -> bool:
 pytestmark = pytest.mark.skipif(not _serve_available(), reason="`python -m uc_mcp serve` does not exist yet")
 
 
-def _environment(tmp_path: Path) -> dict[str, str]:
-    # Only what the server needs: no ULTRACART_* variable, so "auto" picks the embedded sandbox.
+def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    # Only what the server needs: no provider's variable, so "auto" runs every provider on its embedded sandbox.
     return {
         "PATH": os.environ["PATH"],
         "UC_MCP_SANDBOX_DB": str(tmp_path / "x.sqlite3"),
         "UC_MCP_SANDBOX_CUSTOMERS": "30",
+        "UC_MCP_VOUCHERIFY_SANDBOX_DB": str(tmp_path / "v.sqlite3"),
+        **extra,
     }
 
 
@@ -57,17 +59,20 @@ async def test_stdio_server_lists_tools_and_answers_on_the_sandbox(tmp_path: Pat
     with stderr_path.open("w+", encoding="utf-8") as errlog:
         async with Client(stdio_client(params, errlog=errlog), message_handler=on_message) as client:
             assert client.instructions is not None and "SANDBOX" in client.instructions
+            # Nothing configured: every provider runs on its sandbox, each listing its shared defaults.
             names = {tool.name for tool in (await client.list_tools()).tools}
-            assert {"ultracart_get_customers", "ultracart_get_customer_by_email"} <= names
-            result = await client.call_tool("ultracart_get_customer_by_email", {"email": JANE_EMAIL})
-    assert not result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["customer"]["customer_profile_oid"] == 100001
-    assert result.structured_content["sandbox"] is True
-    block = result.content[0]
-    assert isinstance(block, TextContent) and json.loads(block.text) == result.structured_content
+            assert {"ultracart_find_customers", "voucherify_find_customers", "voucherify_get_customer"} <= names
+            found = await client.call_tool("ultracart_find_customers", {"query": JANE_EMAIL})
+            result = await client.call_tool("voucherify_find_customers", {"query": JANE_EMAIL})
+    for answer in (found, result):
+        assert not answer.is_error, answer.content
+        assert answer.structured_content is not None and answer.structured_content["sandbox"] is True
+        block = answer.content[0]
+        assert isinstance(block, TextContent) and json.loads(block.text) == answer.structured_content
+    assert JANE_EMAIL in json.dumps(found.structured_content) and JANE_EMAIL in json.dumps(result.structured_content)
     assert stream_faults == []
-    assert (tmp_path / "x.sqlite3").exists()  # the sandbox named in the environment was used
+    # The sandboxes named in the environment were used.
+    assert (tmp_path / "x.sqlite3").exists() and (tmp_path / "v.sqlite3").exists()
     assert JANE_EMAIL not in stderr_path.read_text(encoding="utf-8")
 
 
@@ -91,7 +96,7 @@ def test_stdio_stdout_carries_nothing_but_json_rpc(tmp_path: Path) -> None:
         _request(2, "tools/call", {"name": "ultracart_get_customer_by_email", "arguments": {"email": JANE_EMAIL}}),
         _request(3, "tools/call", {"name": "ultracart_get_customer", "arguments": {"customer_profile_oid": 999999}}),
     ]
-    env = _environment(tmp_path)
+    env = _environment(tmp_path, UC_MCP_PROVIDERS="ultracart")  # UltraCart's full default listing
     with subprocess.Popen(
         SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path
     ) as process:

@@ -12,12 +12,15 @@ import pytest
 
 from uc_mcp.cli import main
 from uc_mcp.core.errors import ConfigurationError
+from uc_mcp.providers import all_providers
 from uc_mcp.settings import load_settings
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ULTRACART_", "UC_MCP_"))}
-    env |= {"UC_MCP_SANDBOX_DB": str(tmp_path / "cli.sqlite3"), "UC_MCP_SANDBOX_CUSTOMERS": "30"}
+def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``uc-mcp ARGS`` with no credential anywhere: every provider on its embedded sandbox (``extra`` adds
+    variables, e.g. ``UC_MCP_PROVIDERS``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_"))}
+    env |= {"UC_MCP_SANDBOX_DB": str(tmp_path / "cli.sqlite3"), "UC_MCP_SANDBOX_CUSTOMERS": "30", **extra}
     return subprocess.run(
         [sys.executable, "-m", "uc_mcp", *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
@@ -40,11 +43,12 @@ def test_call_exits_1_on_a_tool_error_and_2_on_bad_json(tmp_path: Path) -> None:
 
 
 def test_tools_lists_sizes_and_read_only_filters(tmp_path: Path) -> None:
-    listing = run(tmp_path, "tools")
+    alone = {"UC_MCP_PROVIDERS": "ultracart"}  # UltraCart's own defaults (with others, its shared ones)
+    listing = run(tmp_path, "tools", **alone)
     assert listing.returncode == 0
     assert "ultracart_get_customers " in listing.stdout
     assert "budget" in listing.stdout
-    definitions = json.loads(run(tmp_path, "tools", "--json", "--read-only").stdout)
+    definitions = json.loads(run(tmp_path, "tools", "--json", "--read-only", **alone).stdout)
     assert definitions
     assert all(tool["annotations"]["readOnlyHint"] for tool in definitions)
 
@@ -99,7 +103,7 @@ def in_process(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, env: dict[str, str], *argv: str
 ) -> tuple[int, str, str]:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name, value in env.items():
@@ -135,12 +139,15 @@ def test_an_unknown_toolset_flag_is_named_with_what_is_allowed(
 ) -> None:
     code, out, err = in_process(monkeypatch, capsys, tmp_path, {}, *command, "--toolsets", "bogus")
     assert (code, out) == (2, "")
+    # Every registered provider's toolsets, UltraCart's first.
+    bare = ", ".join(dict.fromkeys(name for provider in all_providers() for name in provider.toolsets))
+    qualified = ", ".join(provider.qualified(name) for provider in all_providers() for name in provider.toolsets)
     assert err == (
-        "uc-mcp: --toolsets='bogus' is not valid: unknown toolset(s) bogus; expected a comma list of assist, "
-        "customers, store_credit, wishlist, email_lists, admin, email_verification (that toolset of every "
-        "provider that has it), or with the provider: ultracart.assist, ultracart.customers, ultracart.store_credit, "
-        "ultracart.wishlist, ultracart.email_lists, ultracart.admin, ultracart.email_verification.\n"
+        f"uc-mcp: --toolsets='bogus' is not valid: unknown toolset(s) bogus; expected a comma list of {bare} (that "
+        f"toolset of every provider that has it), or with the provider: {qualified}.\n"
     )
+    assert bare.startswith("assist, customers, store_credit, wishlist, email_lists, admin, email_verification")
+    assert qualified.startswith("ultracart.assist, ultracart.customers, ultracart.store_credit, ultracart.wishlist")
 
 
 def test_the_doctor_and_schemas_report_a_bad_setting_without_a_traceback(

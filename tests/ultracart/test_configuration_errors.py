@@ -45,12 +45,14 @@ PLACEHOLDERS = [
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
 
 def settings(tmp_path: Path, **values: Any) -> Settings:
+    # UltraCart alone, backend by the usual rules: these tests are about UltraCart's configuration.
+    values.setdefault("providers", ["ultracart"])
     return Settings(_env_file=None, audit_log=tmp_path / "audit.jsonl", **values)
 
 

@@ -21,7 +21,7 @@ KEY = "uck-DOCTOR-CANARY-0123456789"
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("UC_MCP_SANDBOX_DB", str(tmp_path / "sandbox.sqlite3"))
@@ -29,7 +29,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = main(list(argv))
+    """``uc-mcp doctor ...`` for UltraCart alone: its checks, named without a provider prefix."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("UC_MCP_PROVIDERS", os.environ.get("UC_MCP_PROVIDERS", "ultracart"))
+        code = main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out + captured.err
 

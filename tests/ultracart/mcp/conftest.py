@@ -1,7 +1,7 @@
 """Fixtures for tests that talk to the server through the MCP protocol (the SDK's own client).
 
 The sandbox database is seeded once per session and copied for every test, so a test may change
-its copy freely. Settings never read ``.env`` or the caller's ``ULTRACART_*`` / ``UC_MCP_*``
+its copy freely. Settings never read ``.env`` or the caller's ``ULTRACART_*`` / ``VOUCHERIFY_*`` / ``UC_MCP_*``
 environment, so the suite behaves the same on any machine.
 """
 
@@ -46,7 +46,7 @@ def make_settings(**overrides: Any) -> Settings:
 @pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
             monkeypatch.delenv(name)
 
 
@@ -83,7 +83,13 @@ def bigger_db(bigger_seed: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def settings_factory(sandbox_db: Path) -> SettingsFactory:
     def factory(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"backend": "sandbox", "sandbox_db": sandbox_db, "sandbox_customers": CUSTOMERS}
+        # UltraCart alone (these tests are about it): other providers' sandboxes stay closed and unlisted.
+        values: dict[str, Any] = {
+            "backend": "sandbox",
+            "providers": ["ultracart=sandbox"],
+            "sandbox_db": sandbox_db,
+            "sandbox_customers": CUSTOMERS,
+        }
         return make_settings(**(values | overrides))
 
     return factory

@@ -1,0 +1,1 @@
+"""Voucherify as a provider: its settings, API client, tool table, embedded sandbox and doctor checks."""

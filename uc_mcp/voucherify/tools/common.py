@@ -1,0 +1,163 @@
+"""Pieces every Voucherify toolset shares: the customer identifier, cursor-paged list results, one-record and
+write results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, Field
+
+from ...core.budget import PagePosition, View, fit_list, fit_object
+from ...core.paging import AfterCursor, Page
+from ...core.results import ObjectResult as ObjectResult  # the bases live in core/results.py (every provider's)
+from ...core.results import Result as Result
+from ...core.results import StrictInput as StrictInput
+from ...core.results import WriteInput as WriteInput
+from ...core.results import mark as mark
+from ...core.toolspec import ToolContext
+
+# ``{customerId}`` resolves an id or a source_id (reference §3). A source_id is the merchant's own key: any text,
+# an email, a CRM id; surrounding whitespace and line breaks are refused (never part of a real key).
+CustomerId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        pattern=r"^\S(.*\S)?$",
+        description="The customer's Voucherify id (cust_...) or your source_id.",
+    ),
+]
+FieldName = Annotated[str, Field(min_length=1, max_length=80)]
+# Date-time filters as the API reads them (ISO 8601); a date alone means its midnight UTC.
+DateTimeText = Annotated[
+    str,
+    Field(
+        max_length=40,
+        pattern=r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$",
+        description="ISO 8601 date-time, e.g. 2024-05-01T00:00:00Z (a date alone: its midnight UTC).",
+    ),
+]
+CursorText = Annotated[
+    str, Field(min_length=1, max_length=200, description="next_cursor of the previous result (same filters).")
+]
+
+CURSOR_DESCRIPTION: Final = "Pass as cursor, with the same other arguments, for the next page; null at the end."
+
+
+class CursorListResult(Result):
+    """A cursor-paged list: ``next_cursor`` is opaque, given back as the tool's ``cursor``."""
+
+    columns: list[str] | None = Field(None, description="Column names when items are table rows.")
+    items: list[Any] = Field(description="Rows (with columns) or objects.")
+    returned: int
+    total: int | None = Field(None, description="All matches, when the API reports it.")
+    next_cursor: str | None = Field(description=CURSOR_DESCRIPTION)
+
+
+class ObjectListResult(ObjectResult):
+    """A short list the API answers whole (no paging)."""
+
+    items: list[Any] = Field(description="Rows (with columns) or objects.")
+    columns: list[str] | None = Field(None, description="Column names when items are table rows.")
+    total: int | None = Field(None, description="All of them, as the API counts them.")
+
+
+def cursor_position(
+    start: str | None, page: Page[dict[str, Any]], paging: AfterCursor, encode: Callable[[Any], str | None]
+) -> PagePosition:
+    """Where the next page starts after the first ``n`` rows shown of ``page`` (fetched at the API cursor
+    ``start``), as the opaque text the tool takes back: ``encode`` of the API's cursor after that row
+    (``AfterCursor``: the page's own ``more_starting_after`` when every row was shown, else the row's)."""
+
+    def after(shown: int) -> str | None:
+        return encode(paging.after(start, page, shown))
+
+    return PagePosition(start=start, after=after, key="next_cursor", parameter="cursor")
+
+
+def cursor_list(
+    ctx: ToolContext,
+    page: Page[dict[str, Any]],
+    position: PagePosition,
+    *,
+    view: View,
+    columns: Sequence[str],
+    fields: Sequence[str] | None,
+    tool: str,
+    detail_hint: str,
+    id_fields: Sequence[str],
+    total: int | None = None,
+) -> dict[str, Any]:
+    """One page of records as a list result within the budget: a table of ``view`` rows, or ``fields`` of each
+    record; ``next_cursor`` after the last row shown."""
+    result = fit_list(
+        page.items,
+        view=view,
+        fields=fields or None,
+        total=total,
+        position=position,
+        more=page.more,
+        max_tokens=ctx.max_tokens - 20,
+        next_hint=f"call {tool} again with cursor={{cursor}} and the same other arguments",
+        detail_hint=detail_hint,
+        id_fields=id_fields,
+        columns=None if fields else columns,
+    )
+    return mark(ctx, result)
+
+
+def _dumped(value: Any) -> dict[str, Any]:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return dict(value or {})
+
+
+def one_object(
+    ctx: ToolContext, key: str, value: Any, fields: Sequence[str] | None = None, *, hint: str | None = None
+) -> dict[str, Any]:
+    """One record under ``key``, fitted to the budget; ``hint`` says how to see what was cut."""
+    fitted = fit_object(_dumped(value), max_tokens=ctx.max_tokens - 40, fields=fields, detail_hint=hint)
+    notice = fitted.pop("notice") if "notice" in fitted else None
+    result: dict[str, Any] = {key: fitted}
+    if notice:
+        result["notice"] = notice
+    return mark(ctx, result)
+
+
+CHANGES_DESCRIPTION: Final = (
+    "What this write changed. before/after: the old and new value of each changed field (address and metadata by "
+    "the sub-fields that changed; a field missing on one side was empty there). added: a customer this call created."
+)
+RECORD_IDS: Final = ("id", "source_id", "email")
+
+
+def changes_field() -> Any:
+    """The ``changes`` field of a write's result model (``core/changes.py``)."""
+    return Field(None, description=CHANGES_DESCRIPTION)
+
+
+def changed_object(
+    ctx: ToolContext,
+    key: str,
+    value: Any,
+    changes: Mapping[str, Any],
+    *,
+    hint: str,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A write's result: the record as stored under ``key``, its ``changes`` and ``extra`` (e.g. the outcome),
+    fitted to the budget together. Long values are shortened in both alike; if that is not enough the record goes
+    first (it can be read again, the values it had before cannot), and only its ids are kept."""
+    record = _dumped(value)
+    extra = extra or {}
+    whole: dict[str, Any] = {key: record, **({"changes": dict(changes)} if changes else {}), **extra}
+    protected = ("changes", *extra)
+    fitted = fit_object(whole, max_tokens=ctx.max_tokens - 40, detail_hint=hint, id_fields=protected)
+    notice = fitted.pop("notice") if "notice" in fitted else None
+    result: dict[str, Any] = dict(fitted)
+    if key not in result:  # the output schema requires the record: at least which one it is
+        result[key] = {name: record[name] for name in RECORD_IDS if name in record}
+    if notice:
+        result["notice"] = notice
+    return mark(ctx, result)
