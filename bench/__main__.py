@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Figure, print_figure, scratch
+from bench.common import PROVIDER_PREFIXES, Figure, print_figure, scratch
 
-FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
+FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 
 
 def machine() -> str:
@@ -45,11 +45,11 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds: under two minutes")
-    parser.add_argument("--only", help="comma list of figures to run (1-9)")
+    parser.add_argument("--only", help="comma list of figures to run (1-10)")
     parser.add_argument("--json", type=Path, help="also write every figure's numbers to this file")
     args = parser.parse_args(argv)
-    for name in list(os.environ):  # hermetic: no ULTRACART_* / UC_MCP_* setting changes what is measured
-        if name.upper().startswith(("ULTRACART_", "UC_MCP_")):
+    for name in list(os.environ):  # hermetic: no provider or UC_MCP_* setting changes what is measured
+        if name.upper().startswith(PROVIDER_PREFIXES):
             del os.environ[name]
     # MCPServer sets the root logger to INFO; the retries the rate-limit figures provoke are expected.
     logging.getLogger("uc_mcp").setLevel(logging.WARNING)
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "versus_rounds": 2 if quick else 5,
         "versus_calls": 100 if quick else 300,
         "walk_rounds": 2 if quick else 5,
+        "voucherify_rounds": 3 if quick else 9,
     }
     print(f"machine: {machine()}", flush=True)
     print(f"mode: {'quick' if quick else 'full'} {sizes}", flush=True)
@@ -155,6 +156,16 @@ def main(argv: list[str] | None = None) -> int:
                     calls=sizes["versus_calls"],
                     walk_rounds=sizes["walk_rounds"],
                 ):
+                    show(figure)
+        if "10" in wanted:
+            from bench import voucherify
+
+            reason = voucherify.unavailable()
+            if reason:
+                print(f"10   Voucherify vs FastMCP from_openapi skipped: {reason}", flush=True)
+                extras.setdefault("skipped", {})["10"] = reason
+            else:
+                for figure in voucherify.figures(folder, sizes["voucherify_rounds"]):
                     show(figure)
     failed = [figure for figure in figures if not figure.passed]
     print(

@@ -114,10 +114,14 @@ def rotated(names: tuple[T, ...], index: int) -> tuple[T, ...]:
 # -- environments ------------------------------------------------------------------------------------
 
 
+PROVIDER_PREFIXES = ("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")
+
+
 def clean_env(folder: Path, **extra: str) -> dict[str, str]:
-    """The caller's environment without ``ULTRACART_*`` / ``UC_MCP_*``, with fresh XDG directories under
-    ``folder``: a server started with it uses the embedded sandbox and touches nothing of the user's."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("ULTRACART_", "UC_MCP_"))}
+    """The caller's environment without any provider's variables (``ULTRACART_*``, ``VOUCHERIFY_*``, ``TWC_*``) or
+    ``UC_MCP_*``, with fresh XDG directories under ``folder``: a server started with it uses the embedded sandboxes
+    and touches nothing of the user's."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(PROVIDER_PREFIXES)}
     # Bytecode caches may be written (a warm-up round fills them, as an installation would).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
@@ -140,10 +144,14 @@ def python() -> str:
 
 
 def bench_settings(db: Path, customers: int, **overrides: Any) -> Any:
-    """Settings for an in-process server on the sandbox at ``db``: nothing from ``.env`` or the environment."""
+    """Settings for an in-process server on the sandbox at ``db``: nothing from ``.env`` or the environment.
+    UltraCart alone unless ``providers`` says otherwise (the figures measure UltraCart's tools; with every provider
+    enabled a host lists only each provider's shared defaults). Other providers' sandboxes live beside ``db``."""
     from uc_mcp.settings import Settings
 
     values: dict[str, Any] = {
+        "providers": ["ultracart=sandbox"],
+        "voucherify_sandbox_db": db.with_name(db.stem + "-voucherify.sqlite3"),
         "backend": "sandbox",
         "sandbox_db": db,
         "sandbox_customers": customers,

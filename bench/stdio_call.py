@@ -37,7 +37,9 @@ def uc_mcp_serve(folder: Path, db: Path, customers: int) -> StdioServer:
     home = folder / "uc-mcp-home"
     home.mkdir()
     sandbox = copy_database(db, folder, "stdio-sandbox.sqlite3")
-    env = clean_env(home, UC_MCP_SANDBOX_DB=str(sandbox), UC_MCP_SANDBOX_CUSTOMERS=str(customers))
+    env = clean_env(
+        home, UC_MCP_PROVIDERS="ultracart", UC_MCP_SANDBOX_DB=str(sandbox), UC_MCP_SANDBOX_CUSTOMERS=str(customers)
+    )
     return StdioServer([python(), "-m", "uc_mcp", "serve"], env, home)
 
 

@@ -82,3 +82,14 @@ def test_the_fastmcp_comparison_runs(db: Path, tmp_path: Path) -> None:
     assert call["ratio"] > 0 and walked["walk_ratio"] > 0 and walked["export_ratio"] > 0
     # The two servers' call sequences answer each task alike (the same customer, count, top balance).
     assert [task["uc-mcp"]["answer"] for task in done] == [task["fastmcp"]["answer"] for task in done]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("fastmcp") is None, reason="fastmcp is a bench extra")
+def test_the_voucherify_comparison_runs(tmp_path: Path) -> None:
+    # Figure 10 on a small Voucherify store, one start-up round: every row measured, the same customers on both sides.
+    from bench import voucherify
+
+    result = voucherify.run(tmp_path, rounds=1, customers=60)
+    assert result["definitions"]["uc-mcp"]["tools"] > 10 and result["definitions"]["fastmcp"]["tools"] == 12
+    assert result["list"]["customers"] == 50 and result["support"]["customers"] == 50
+    assert result["find"]["ratio"] > 0 and result["startup"]["ratio"] > 0
