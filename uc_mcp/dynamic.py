@@ -12,21 +12,20 @@ every client of a token scope: dynamic mode is refused there (``--toolsets`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from .core.errors import ConfigurationError
+from .core.provider import Provider
 from .core.results import ObjectResult, StrictInput
 from .core.sdk import add_listed_tool, advertise_tool_list_changes, tell_tools_changed
 from .core.toolspec import ToolContext, ToolSpec, build_tool
 from .toolsets import Catalogue, select_tools
 
 if TYPE_CHECKING:
-    from .http_auth import Scope
-    from .server import Runtime
     from .settings import Settings
 
 LIST_TOOL = "uc_mcp_list_toolsets"
@@ -53,24 +52,22 @@ class EnableToolsetResult(ObjectResult):
 def install_dynamic_toolsets(
     server: MCPServer,
     settings: Settings,
-    runtime: Runtime,
-    scope: Scope | None,
+    enabled_providers: Sequence[Provider],
+    allowed: Collection[str],
+    read_only: bool,
     contexts: Mapping[str, Callable[[Context[Any, Any]], ToolContext]],
     transport: Literal["stdio", "http"],
     listed: set[str],
 ) -> None:
-    """Add the two toolset tools to ``server``; ``listed`` holds the names of the tools listed so far."""
+    """Add the two toolset tools to ``server``; ``allowed`` holds the (qualified) toolsets it may enable, within
+    the token's scope, and ``listed`` the names of the tools listed so far."""
     if transport != "stdio":
         raise ConfigurationError(
             "UC_MCP_DYNAMIC_TOOLSETS works on stdio only (one host per process): over HTTP one server answers every "
             "client of a token scope. Use --toolsets or token scopes instead."
         )
-    from .server import wanted_toolsets
-
-    providers = {name: provider_runtime.provider for name, provider_runtime in runtime.providers.items()}
-    catalogue = Catalogue(tuple(providers.values()))
-    allowed = set(wanted_toolsets(settings.model_copy(update={"toolsets": catalogue.known()}), runtime, scope))
-    read_only = settings.read_only or (scope is not None and scope.read_only)
+    providers = {provider.name: provider for provider in enabled_providers}
+    catalogue = Catalogue(tuple(enabled_providers))
     enabled: set[str] = set(catalogue.resolve(settings.toolsets)) if settings.toolsets else set()
 
     def tools_of(toolset: str) -> list[tuple[str, ToolSpec]]:
@@ -115,12 +112,12 @@ def install_dynamic_toolsets(
         return {"toolset": toolset, "enabled": sorted(listed - {LIST_TOOL, ENABLE_TOOL})}
 
     for spec in _specs(list_toolsets, enable_toolset):
-        add_listed_tool(server, build_tool(spec, _plain_context(settings, runtime)))
+        add_listed_tool(server, build_tool(spec, _plain_context(settings)))
         listed.add(spec.name)
     advertise_tool_list_changes(server)
 
 
-def _plain_context(settings: Settings, runtime: Runtime) -> Callable[[Context[Any, Any]], ToolContext]:
+def _plain_context(settings: Settings) -> Callable[[Context[Any, Any]], ToolContext]:
     def context(ctx: Context[Any, Any]) -> ToolContext:
         return ToolContext(client=lambda: None, max_tokens=settings.max_result_tokens, backend="none", mcp=ctx)
 

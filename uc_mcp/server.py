@@ -223,12 +223,17 @@ def wanted_toolsets(settings: Settings, runtime: Runtime, scope: Scope | None = 
     return wanted
 
 
+def only_reads(settings: Settings, scope: Scope | None) -> bool:
+    """Whether this server lists read-only tools alone: ``--read-only``, or a token's read-only scope."""
+    return settings.read_only or (scope is not None and scope.read_only)
+
+
 def enabled_tools(
     settings: Settings, runtime: Runtime, scope: Scope | None = None
 ) -> list[tuple[ProviderRuntime, ToolSpec]]:
     """Every tool this server lists, with the provider it belongs to."""
     wanted = set(wanted_toolsets(settings, runtime, scope))
-    read_only = settings.read_only or (scope is not None and scope.read_only)
+    read_only = only_reads(settings, scope)
     chosen: list[tuple[ProviderRuntime, ToolSpec]] = []
     for provider_runtime in runtime.providers.values():
         provider = provider_runtime.provider
@@ -357,7 +362,12 @@ def build_server(
     if dynamic:
         from .dynamic import install_dynamic_toolsets
 
-        install_dynamic_toolsets(server, settings, runtime, scope, contexts, transport, enabled)
+        # What the toolset tools may enable: every toolset, within the token's scope and --read-only.
+        every_toolset = settings.model_copy(update={"toolsets": catalogue(runtime).known()})
+        allowed = wanted_toolsets(every_toolset, runtime, scope)
+        read_only = only_reads(settings, scope)
+        providers = [provider_runtime.provider for provider_runtime in runtime.providers.values()]
+        install_dynamic_toolsets(server, settings, providers, allowed, read_only, contexts, transport, enabled)
     protect_logging(configured_secrets(settings, runtime))  # after MCPServer, which sets up root logging at INFO
     _RUNTIMES[server] = runtime
     return server

@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from uc_mcp.cli import main
-from uc_mcp.core import schema_cache, toolspec
+from uc_mcp.core import schema_cache
 from uc_mcp.providers import all_providers
 from uc_mcp.schemas import definition
 from uc_mcp.ultracart.tools.customers import GetCustomerInput
@@ -44,7 +44,7 @@ def fresh_process() -> None:
     schema_cache._owners.clear()
     schema_cache._dirty = False
     schema_cache._path = None
-    toolspec._schema_text.cache_clear()
+    schema_cache.published.cache_clear()
 
 
 def generator(calls: list[str], text: str = '{"type":"object"}') -> Callable[[], str]:
@@ -220,7 +220,7 @@ def generated_schemas() -> dict[str, str]:
         for provider in all_providers():
             for spec in provider.tools():
                 for model, mode in ((spec.input_model, "validation"), (spec.output_model, "serialization")):
-                    texts[f"{model.__module__}:{model.__qualname__}:{mode}"] = toolspec._schema_text(model, mode)
+                    texts[f"{model.__module__}:{model.__qualname__}:{mode}"] = schema_cache.published(model, mode)
     fresh_process()
     return texts
 

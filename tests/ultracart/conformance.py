@@ -7,19 +7,20 @@ operation was seen.
 
 Formats are checked too: ``int32`` and the spec's own ``dateTime`` (an ISO-8601 date-time with its
 UTC offset, as UltraCart renders them), so a value a client stored and the sandbox serves back in
-another shape is caught here, not by the first SDK that parses it.
+another shape is caught here, not by the first SDK that parses it. What every provider's conformance shares is
+``tests/support/openapi.py``'s.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from datetime import datetime
 from functools import cache
 from typing import Any
 
 from tests.paths import ULTRACART_SPEC
+from tests.support import openapi
+from tests.support.openapi import is_date_time
 
 SPEC_PATH = ULTRACART_SPEC
 CHECKED: Counter[str] = Counter()
@@ -30,66 +31,30 @@ def spec() -> dict[str, Any]:
     return dict(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
 
 
-DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-
-
-def is_date_time(value: object) -> bool:
-    """The spec's ``format: dateTime``: ISO-8601 with seconds and a UTC offset (UltraCart's rendering)."""
-    if not isinstance(value, str):
-        return True
-    if not DATE_TIME.match(value):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-def _segment(match: re.Match[str]) -> str:
+def _segment(name: str) -> str:
     # An email may hold "/" (sent as %2F, it arrives decoded): it takes the rest of the path.
-    return ".+" if match.group(0) == "{email}" else "[^/]+"
+    return ".+" if name == "email" else openapi.PARAMETER
 
 
 @cache
-def _routes() -> list[tuple[str, re.Pattern[str], dict[str, Any]]]:
-    routes = []
-    for path, item in spec()["paths"].items():
-        pattern = re.compile("^/rest/v2" + re.sub(r"\{[^}]+\}", _segment, path) + "$")
-        for method, operation in item.items():
-            routes.append((method.upper(), pattern, operation))
+def _routes() -> list[openapi.Route]:
     # Literal segments before parameters (by_email, dataTables, query, … before {oid}).
-    routes.sort(key=lambda route: route[1].pattern.count("[^/]+") + route[1].pattern.count(".+"))
-    return routes
+    return openapi.routes(spec(), prefix="/rest/v2", segment=_segment)
 
 
 def operation_for(method: str, path: str) -> dict[str, Any] | None:
-    for route_method, pattern, operation in _routes():
-        if route_method == method and pattern.match(path):
-            return operation
-    return None
+    return openapi.operation_for(_routes(), method, path)
 
 
 @cache
 def _format_checker() -> Any:
-    from copy import deepcopy
-
-    from openapi_schema_validator import oas30_format_checker
-
-    checker = deepcopy(oas30_format_checker)
-    checker.checks("dateTime")(is_date_time)
-    return checker
+    # The spec's ``format: dateTime``: ISO-8601 with seconds and a UTC offset (UltraCart's rendering).
+    return openapi.format_checker({"dateTime": is_date_time})
 
 
 @cache
 def _validator(schema_ref: str) -> Any:
-    from openapi_schema_validator import OAS30Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
-
-    document = spec()
-    registry: Registry[Any] = Registry().with_resource("spec.json", Resource(document, specification=DRAFT4))
-    return OAS30Validator({"$ref": "spec.json" + schema_ref}, registry=registry, format_checker=_format_checker())
+    return openapi.validator(spec(), {"$ref": "spec.json" + schema_ref}, _format_checker())
 
 
 def check_response(method: str, path: str, status: int, body: bytes) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.ultracart.mcp.conftest import _hermetic_env, make_settings  # noqa: F401  (an autouse fixture)
+from tests.support.mcp import _hermetic_env, make_settings  # noqa: F401  (an autouse fixture)
 from uc_mcp.backends import select
 from uc_mcp.core.errors import ConfigurationError
 from uc_mcp.providers import provider_named

@@ -1,4 +1,5 @@
-"""The bases of every provider's tool inputs and results (the tool table's models) and ``mark``.
+"""The bases of every provider's tool inputs and results (the tool table's models), ``mark``, and the result of
+one record (``one_object``) or of a write that changed one (``changed_object``), fitted to the budget.
 
 Inputs are strict (unknown fields refused, JSON true/false never a number); write inputs treat null as "not
 given" and publish ``X`` rather than ``anyOf [X, null]`` (half the bytes a host puts in context). Results are
@@ -7,6 +8,7 @@ open: extra keys never break a host.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from types import UnionType
@@ -24,9 +26,19 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from .budget import fit_object
 from .toolspec import ToolContext
 
-__all__ = ["ListResult", "ObjectResult", "Result", "StrictInput", "WriteInput", "mark"]
+__all__ = [
+    "ListResult",
+    "ObjectResult",
+    "Result",
+    "StrictInput",
+    "WriteInput",
+    "changed_object",
+    "mark",
+    "one_object",
+]
 
 
 NUMBER_TYPES = (int, float, Decimal)
@@ -113,3 +125,50 @@ def mark(ctx: ToolContext, result: dict[str, Any]) -> dict[str, Any]:
     if ctx.backend == "sandbox":
         result["sandbox"] = True
     return result
+
+
+def _dumped(value: Any) -> dict[str, Any]:
+    """A record as JSON: a model's fields by their API names, unset ones left out."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return dict(value or {})
+
+
+def one_object(
+    ctx: ToolContext, key: str, value: Any, fields: Sequence[str] | None = None, *, hint: str | None = None
+) -> dict[str, Any]:
+    """One record under ``key``, fitted to the budget. ``hint`` says how to see what was cut when the tool has no
+    ``fields`` parameter."""
+    fitted = fit_object(_dumped(value), max_tokens=ctx.max_tokens - 40, fields=fields, detail_hint=hint)
+    # (Only popped when there: a fitted record remembers its JSON text until it is changed.)
+    notice = fitted.pop("notice") if "notice" in fitted else None
+    result: dict[str, Any] = {key: fitted}
+    if notice:
+        result["notice"] = notice
+    return mark(ctx, result)
+
+
+def changed_object(
+    ctx: ToolContext,
+    key: str,
+    value: Any,
+    changes: Mapping[str, Any],
+    *,
+    record_ids: Sequence[str],
+    hint: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A write's result: the record as stored under ``key``, its ``changes`` and ``extra`` (e.g. the outcome),
+    fitted to the budget together. Long values are shortened in both alike; if that is not enough the record goes
+    first (it can be read again, the values it had before cannot), and only its ``record_ids`` are kept."""
+    record = _dumped(value)
+    extra = extra or {}
+    whole: dict[str, Any] = {key: record, **({"changes": dict(changes)} if changes else {}), **extra}
+    fitted = fit_object(whole, max_tokens=ctx.max_tokens - 40, detail_hint=hint, id_fields=("changes", *extra))
+    notice = fitted.pop("notice") if "notice" in fitted else None
+    result: dict[str, Any] = dict(fitted)
+    if key not in result:  # the output schema requires the record: at least which one it is
+        result[key] = {name: record[name] for name in record_ids if name in record}
+    if notice:
+        result["notice"] = notice
+    return mark(ctx, result)

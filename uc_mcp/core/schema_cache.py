@@ -30,8 +30,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent.parent  # uc_mcp/
@@ -219,15 +223,41 @@ def schema_text(model: type[Any], mode: str, generate: Callable[[], str]) -> str
     return text
 
 
+@cache
+def published(model: type[BaseModel], mode: Literal["validation", "serialization"]) -> str:
+    """A model's published schema, generated once per process (several tools share an output model, and
+    pydantic does not cache schemas) and kept between runs (``schema_text``); JSON text, so that every
+    caller gets its own copy."""
+    return schema_text(
+        model, mode, lambda: json.dumps(_clean_schema(model.model_json_schema(by_alias=True, mode=mode)))
+    )
+
+
+def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop pydantic's ``title`` keys on properties: the description says it, in fewer bytes."""
+
+    def walk(node: Any, parent_key: str | None) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: walk(value, key)
+                for key, value in node.items()
+                if not (key == "title" and parent_key != "properties" and isinstance(value, str))
+            }
+        if isinstance(node, list):
+            return [walk(item, None) for item in node]
+        return node
+
+    cleaned: dict[str, Any] = walk(schema, None)
+    return cleaned
+
+
 def write_seed(publish: Callable[[], object], source: str, path: Path | None = None) -> int:
     """Generate every schema ``publish()`` asks for afresh (neither the cache nor the old seed is read) and write
     them to ``path`` (the package's seed by default) with what they were rendered from; the number of entries.
     ``source`` is the source digest taken before the tool tables were imported: a source edited since
     (``RuntimeError``) would leave a seed that claims code it was not rendered from."""
     global _entries, _path, _collecting
-    from .toolspec import _schema_text  # its per-process memo would answer without asking this module
-
-    _schema_text.cache_clear()
+    published.cache_clear()  # its per-process memo would answer without asking the entries
     _entries, _path, _collecting = {}, None, True  # no _path: nothing of this is saved to the cache
     _owners.clear()
     try:

@@ -59,7 +59,7 @@ from .confirm_token import UsedTokenStoreFull
 from .errors import OutcomeUnknown, ProviderError
 from .planted import with_planted_warning
 from .redact import MASKABLE, NO_MASKING, Redactor
-from .schema_cache import schema_text
+from .schema_cache import published
 from .sdk import prepared_tool
 
 log = logging.getLogger("uc_mcp.tools")
@@ -131,11 +131,11 @@ class ToolSpec:
         )
 
     def input_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = json.loads(_schema_text(self.input_model, "validation"))
+        schema: dict[str, Any] = json.loads(published(self.input_model, "validation"))
         return schema
 
     def output_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = json.loads(_schema_text(self.output_model, "serialization"))
+        schema: dict[str, Any] = json.loads(published(self.output_model, "serialization"))
         return schema
 
 
@@ -175,34 +175,6 @@ class ToolContext:
             id_keys=self.audit_id_keys,
             masks=masks,
         )
-
-
-@cache
-def _schema_text(model: type[BaseModel], mode: Literal["validation", "serialization"]) -> str:
-    """A model's published schema, generated once per process (several tools share an output model, and
-    pydantic does not cache schemas) and kept between runs (``schema_cache``); JSON text, so that every
-    caller gets its own copy."""
-    return schema_text(
-        model, mode, lambda: json.dumps(_clean_schema(model.model_json_schema(by_alias=True, mode=mode)))
-    )
-
-
-def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Drop pydantic's ``title`` keys on properties: the description says it, in fewer bytes."""
-
-    def walk(node: Any, parent_key: str | None) -> Any:
-        if isinstance(node, dict):
-            return {
-                key: walk(value, key)
-                for key, value in node.items()
-                if not (key == "title" and parent_key != "properties" and isinstance(value, str))
-            }
-        if isinstance(node, list):
-            return [walk(item, None) for item in node]
-        return node
-
-    cleaned: dict[str, Any] = walk(schema, None)
-    return cleaned
 
 
 def validation_message(tool: str, error: ValidationError) -> str:

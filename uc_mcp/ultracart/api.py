@@ -17,9 +17,10 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from ..core.api import ApiClient
 from ..core.audit import new_request_id
-from ..core.errors import BadRequest, InvalidResponse, NotFound
-from ..core.http import Decode, HttpCore, decode_json
+from ..core.errors import BadRequest, InvalidResponse
+from ..core.http import Decode, decode_json
 from ..core.paging import Page
 from . import models as m
 
@@ -144,14 +145,8 @@ def _list_or_none(item: Any) -> Any:
     return GenericAlias(list, (item,)) | None
 
 
-class UltraCartApi:
-    """The 24 customer operations of UltraCart REST API v2."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self.http = http
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+class UltraCartApi(ApiClient):
+    """The 24 customer operations of UltraCart REST API v2 (on the HTTP core: core/api.py)."""
 
     async def _call(
         self,
@@ -344,14 +339,12 @@ class UltraCartApi:
         )
 
     async def delete_customer(self, customer_profile_oid: int) -> None:
-        await self._gone_ok_on_retry(
-            "DELETE", f"/customer/customers/{int(customer_profile_oid)}", "delete_customer", None
-        )
+        await self._deleted("DELETE", f"/customer/customers/{int(customer_profile_oid)}", "delete_customer", None)
 
     async def merge_customer(
         self, customer_profile_oid: int, merge_request: m.CustomerMergeRequest, *, expand: Expand = None
     ) -> None:
-        await self._gone_ok_on_retry(
+        await self._deleted(
             "PUT",
             f"/customer/customers/{int(customer_profile_oid)}/merge",
             "merge_customer",
@@ -359,16 +352,11 @@ class UltraCartApi:
             params=_params(_expand=_csv(expand)),
         )
 
-    async def _gone_ok_on_retry(
+    async def _deleted(
         self, method: str, path: str, operation: str, body: BaseModel | None, params: dict[str, Any] | None = None
     ) -> None:
         """DELETE and merge may be retried; a 404 after a retry means the first attempt did it."""
-        retries_before = self.http.stats.retries
-        try:
-            await self._send(method, path, operation, True, params, body, None)
-        except NotFound:
-            if self.http.stats.retries == retries_before:
-                raise
+        await self._gone_ok_on_retry(lambda: self._send(method, path, operation, True, params, body, None))
 
     # -- store credit and cashback ---------------------------------------------------------------
 
@@ -476,7 +464,7 @@ class UltraCartApi:
         )
 
     async def delete_wish_list_item(self, customer_profile_oid: int, customer_wishlist_item_oid: int) -> None:
-        await self._gone_ok_on_retry(
+        await self._deleted(
             "DELETE",
             f"/customer/customers/{int(customer_profile_oid)}/wishlist/{int(customer_wishlist_item_oid)}",
             "delete_wish_list_item",

@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from ..core.provider import Backend, Finding, Provider, ProviderSettings
+from .names import DEFAULT_TOOLSETS, NAME, SHARED_DEFAULT_TOOLSETS, TOOLSETS
 from .settings import UltraCartSettings
 
 if TYPE_CHECKING:
@@ -17,13 +18,6 @@ if TYPE_CHECKING:
 
     from ..core.provider import ContextFactory
     from ..core.toolspec import ToolSpec
-
-NAME: Final = "ultracart"
-TOOLSETS: Final = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin", "email_verification")
-DEFAULT_TOOLSETS: Final = ("assist", "customers", "store_credit", "wishlist", "email_lists", "admin")
-# With other providers enabled too, the host's default listing must still fit the definitions budget: the
-# assist tools answer most support questions; the rest is a toolset away.
-SHARED_DEFAULT_TOOLSETS: Final = ("assist", "store_credit")
 
 INSTRUCTIONS: Final = """\
 - Start with the assist tools: ultracart_find_customers (any email, name, company, phone digits or oid; ranked, \

@@ -22,8 +22,8 @@ from urllib.parse import quote
 import httpx2
 from pydantic import BaseModel
 
-from ..core.errors import InvalidResponse, NotFound
-from ..core.http import HttpCore
+from ..core.api import ApiClient
+from ..core.errors import InvalidResponse
 from ..core.paging import Page
 from . import models as m
 
@@ -109,14 +109,9 @@ def customer_path(customer_id: str, suffix: str = "") -> str:
     return f"/v1/customers/{quote(customer_id, safe='@')}{suffix}"
 
 
-class VoucherifyApi:
-    """The 12 customer operations of Voucherify's API (v2018-08-01) and the async-action lookup."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self.http = http
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+class VoucherifyApi(ApiClient):
+    """The 12 customer operations of Voucherify's API (v2018-08-01) and the async-action lookup (on the HTTP core:
+    core/api.py)."""
 
     async def _send(
         self,
@@ -145,15 +140,9 @@ class VoucherifyApi:
             raise InvalidResponse("the answer was not a JSON object", operation=operation)
         return model.model_validate(payload)
 
-    async def _gone_ok_on_retry(self, method: str, path: str, operation: str) -> Any:
+    async def _deleted(self, method: str, path: str, operation: str) -> Any:
         """A DELETE (or an erasure) may be retried; a 404 after a retry means the first attempt did it: None."""
-        retries_before = self.http.stats.retries
-        try:
-            return await self._send(method, path, operation, idempotent=True)
-        except NotFound:
-            if self.http.stats.retries == retries_before:
-                raise
-            return None
+        return await self._gone_ok_on_retry(lambda: self._send(method, path, operation, idempotent=True))
 
     # -- one customer ------------------------------------------------------------------------------
 
@@ -185,7 +174,7 @@ class VoucherifyApi:
 
     async def delete_customer(self, customer_id: str) -> None:
         """``DELETE /v1/customers/{customerId}`` (204). A 404 after a retry means the first attempt deleted it."""
-        await self._gone_ok_on_retry("DELETE", customer_path(customer_id), "delete_customer")
+        await self._deleted("DELETE", customer_path(customer_id), "delete_customer")
 
     async def customer_permanently_deletion(self, customer_id: str) -> m.PermanentDeletion | None:
         """``POST /v1/customers/{customerId}/permanent-deletion``: erases the customer and the data linked to it.
@@ -194,7 +183,7 @@ class VoucherifyApi:
         retry means the first attempt erased the customer, and its deletion object (the counts) was lost with the
         answer that never arrived: None then."""
         path = customer_path(customer_id, "/permanent-deletion")
-        payload = await self._gone_ok_on_retry("POST", path, "customer_permanently_deletion")
+        payload = await self._deleted("POST", path, "customer_permanently_deletion")
         if payload is None:
             return None
         if not isinstance(payload, dict):

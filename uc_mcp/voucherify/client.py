@@ -8,11 +8,6 @@ to demo data. Every request carries ``X-App-Id`` and ``X-App-Token`` (reference 
 
 from __future__ import annotations
 
-import ipaddress
-import logging
-import os
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import urlsplit
 
@@ -20,9 +15,12 @@ import httpx2
 
 from .. import __version__
 from ..core.auth import HeaderAuth
+from ..core.credentials import check_base_url as check_https_base_url
+from ..core.credentials import is_loopback, not_a_credential, scheme_and_host
 from ..core.errors import ConfigurationError, safe_url
 from ..core.http import HttpCore, HttpOptions, RetryPolicy
 from ..core.ratelimit import RateLimiter, SharedPace
+from ..core.sandbox.database import SandboxDatabase
 from ..core.tenants import shared_pace
 from .api import VoucherifyApi
 from .envelope import VoucherifyEnvelope
@@ -33,20 +31,11 @@ if TYPE_CHECKING:
 
     from .sandbox.runtime import Sandbox
 
-log = logging.getLogger("uc_mcp.config")
-
 CHANNEL: Final = f"uc-mcp/{__version__}"
 CHANNEL_HEADER: Final = {"X-Voucherify-Channel": CHANNEL}
 BASE_URL_EXAMPLE: Final = (
     "https://api.voucherify.io (Europe), https://us1.api.voucherify.io (US), https://as1.api.voucherify.io (Asia), "
     "or http://127.0.0.1:PORT for `uc-mcp sandbox voucherify`"
-)
-# What a credential left as the placeholder of `uc-mcp config`, .env.example or the README looks like: brackets,
-# braces, quotes, a `$` a host did not expand, or a placeholder word. Real ids are UUIDs and tokens are long
-# UUID-like strings; neither is ever one of these. (The same rule as UltraCart's client: a provider does not
-# import another provider.)
-_PLACEHOLDER = re.compile(
-    r"[<>{}\[\]\"'$]|(?:^|[^a-z])(?:your|placeholder|changeme|replace|todo)(?:[^a-z]|$)|^[.*x]+$", re.I
 )
 APP_ID: Final = "VOUCHERIFY_APP_ID"
 APP_TOKEN: Final = "VOUCHERIFY_APP_TOKEN"
@@ -70,7 +59,7 @@ def key_pair(settings: VoucherifySettings) -> tuple[str, str]:
             f"{present} is set. Set {missing} too (Project settings > General > Application keys)."
         )
     for name, value, kind in ((APP_ID, app_id, "application id"), (APP_TOKEN, token, "secret key")):
-        problem = _not_a_credential(value)
+        problem = not_a_credential(value)  # a placeholder left in (core/credentials.py)
         if problem:
             raise ConfigurationError(
                 f"{name} is not a usable credential ({len(value)} characters, value not shown): {problem}. Set it to "
@@ -84,24 +73,15 @@ def key_pair_auth(app_id: str, token: str) -> HeaderAuth:
     return HeaderAuth({"X-App-Token": token}, public={"X-App-Id": app_id})
 
 
-def _not_a_credential(secret: str) -> str | None:
-    """Why ``secret`` cannot be an application id or key, without quoting it; None when it may be one."""
-    if _PLACEHOLDER.search(secret):
-        return "it looks like a placeholder left in, not a key (brackets, quotes, `$` or a word like 'your')"
-    if any(ch.isspace() for ch in secret) or not secret.isprintable() or not secret.isascii():
-        return "it has spaces or characters no key has (expected one printable ASCII word)"
-    return None
-
-
 def region_of(base_url: str) -> str | None:
     """The region of a shared Voucherify host, "a dedicated cluster" for another ``*.voucherify.io`` host, "this
     machine" for a loopback sandbox; None for a host that is not Voucherify's."""
-    host = (_scheme_and_host(base_url)[1] or "").lower()
+    host = (scheme_and_host(base_url)[1] or "").lower()
     if host in REGION_HOSTS:
         return REGION_HOSTS[host]
     if host.endswith(".voucherify.io"):
         return "a dedicated cluster"
-    if _is_loopback(host):
+    if is_loopback(host):
         return "this machine"
     return None
 
@@ -110,37 +90,12 @@ def check_base_url(settings: VoucherifySettings) -> None:
     """``VOUCHERIFY_BASE_URL`` must be https (plain http only to this machine, a ``uc-mcp sandbox voucherify``) and
     the API's root: no ``/v1`` (every path the client sends starts with it)."""
     url = settings.voucherify_base_url.strip()
-    scheme, host = _scheme_and_host(url)
-    shown = f"VOUCHERIFY_BASE_URL={safe_url(url)!r}"
-    if scheme not in ("https", "http") or not host:
-        raise ConfigurationError(f"{shown} is not a URL: set it to the API's root, e.g. {BASE_URL_EXAMPLE}.")
-    if scheme == "http" and not _is_loopback(host):
-        raise ConfigurationError(
-            f"{shown} is not allowed: the key pair would cross the network unencrypted. Set it to an https:// URL "
-            f"(http:// only to this machine: 127.0.0.1, ::1 or localhost), e.g. {BASE_URL_EXAMPLE}."
-        )
+    check_https_base_url(url, variable="VOUCHERIFY_BASE_URL", example=BASE_URL_EXAMPLE, secret="the key pair")
     if urlsplit(url).path.rstrip("/").endswith("/v1"):
         raise ConfigurationError(
-            f"{shown} ends in /v1, but the client adds /v1 itself: set it to the host alone, e.g. {BASE_URL_EXAMPLE}."
+            f"VOUCHERIFY_BASE_URL={safe_url(url)!r} ends in /v1, but the client adds /v1 itself: set it to the host "
+            f"alone, e.g. {BASE_URL_EXAMPLE}."
         )
-
-
-def _scheme_and_host(url: str) -> tuple[str, str]:
-    try:
-        parts = urlsplit(url.strip())
-        _port = parts.port  # reading it checks it: ValueError for "host:port" or a number out of range
-    except ValueError:
-        return "", ""
-    return parts.scheme, parts.hostname or ""
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_voucherify(settings: VoucherifySettings, backend: Literal["api", "sandbox"]) -> None:
@@ -149,47 +104,23 @@ def check_voucherify(settings: VoucherifySettings, backend: Literal["api", "sand
         key_pair(settings)
         check_base_url(settings)
         return
-    problem = sandbox_db_problem(settings.sandbox_db_path)
-    if problem:
-        raise ConfigurationError(_sandbox_db_message(settings, problem))
+    sandbox_database(settings).check()
 
 
-def sandbox_db_problem(path: Path) -> str | None:
-    """Why the sandbox database cannot be at ``path``, found without creating anything; None when it may work."""
-    if path.is_dir():
-        return "it is a directory; name a file in it instead"
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:  # missing directories are created on first use
-        parent = parent.parent
-    if not parent.is_dir():
-        return f"{parent} is a file, not a directory"
-    # SQLite writes its -wal and -shm files beside the database: the directory must be writable too.
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"this user cannot create files in {parent}"
-    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-        return f"this user cannot read and write {path}"
-    return None
-
-
-def _sandbox_db_message(settings: VoucherifySettings, problem: str) -> str:
-    path = settings.sandbox_db_path
-    if settings.voucherify_sandbox_db is None:
-        named = f"The default Voucherify sandbox database {path} (UC_MCP_VOUCHERIFY_SANDBOX_DB is not set)"
-    else:
-        where = "" if path.is_absolute() else f" ({path.resolve()})"  # a host starts the server elsewhere
-        named = f"UC_MCP_VOUCHERIFY_SANDBOX_DB={str(path)!r}{where}"
-    return (
-        f"{named} cannot hold Voucherify's embedded sandbox: {problem}. Set UC_MCP_VOUCHERIFY_SANDBOX_DB to a file "
-        "path in a directory you can write (created and seeded on first use), or unset it for the default in the "
-        "user data directory."
+def sandbox_database(settings: VoucherifySettings) -> SandboxDatabase:
+    """The embedded sandbox's database (``UC_MCP_VOUCHERIFY_SANDBOX_DB``, else beside UltraCart's by default)."""
+    return SandboxDatabase(
+        settings.sandbox_db_path,
+        variable="UC_MCP_VOUCHERIFY_SANDBOX_DB",
+        chosen=settings.voucherify_sandbox_db is not None,
+        title="Voucherify sandbox database",
+        holds="Voucherify's embedded sandbox",
     )
 
 
 def open_sandbox(settings: VoucherifySettings) -> Sandbox:
     """The embedded sandbox on ``UC_MCP_VOUCHERIFY_SANDBOX_DB`` (created and seeded on first use). A database that
     cannot be created or opened is a ConfigurationError naming the variable and the path."""
-    import sqlite3
-
     from .sandbox.runtime import Sandbox, SandboxOptions
 
     options = SandboxOptions(
@@ -199,13 +130,7 @@ def open_sandbox(settings: VoucherifySettings) -> Sandbox:
         app_id=settings.voucherify_sandbox_app_id,
         app_token=settings.voucherify_sandbox_app_token.get_secret_value(),
     )
-    try:
-        return Sandbox(options)
-    except (OSError, sqlite3.Error) as error:
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        message = _sandbox_db_message(settings, reason)
-        log.error("configuration: %s", message)  # the operator's copy; every tool call answers with it too
-        raise ConfigurationError(message) from None
+    return sandbox_database(settings).open(lambda: Sandbox(options))
 
 
 def voucherify_api(

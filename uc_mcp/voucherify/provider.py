@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from ..core.provider import Backend, Finding, Provider, ProviderSettings
+from .names import DEFAULT_TOOLSETS, NAME, SHARED_DEFAULT_TOOLSETS, TOOLSETS
 from .settings import VoucherifySettings
 
 if TYPE_CHECKING:
@@ -17,12 +18,6 @@ if TYPE_CHECKING:
 
     from ..core.provider import ContextFactory
     from ..core.toolspec import ToolSpec
-
-NAME: Final = "voucherify"
-TOOLSETS: Final = ("assist", "customers", "activity", "privacy", "bulk")
-DEFAULT_TOOLSETS: Final = ("assist", "customers", "activity", "privacy", "bulk")
-# With other providers enabled too, the host's default listing must still fit the definitions budget.
-SHARED_DEFAULT_TOOLSETS: Final = ("assist", "customers")
 
 INSTRUCTIONS: Final = """\
 - Start with the assist tools: voucherify_find_customers (any email or part of one, name, source_id, id or phone \

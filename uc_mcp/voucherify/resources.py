@@ -9,33 +9,29 @@ message a tool would give.
 
 A resource returns the same data as one tool, so it follows that tool's scope: it is registered (listed and
 readable) only on a server where that tool is enabled (``--toolsets``, ``--read-only``, an HTTP token's scope).
+What every provider's resources share is core/resources.py's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Collection
 from typing import Any, Final
 from urllib.parse import unquote
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
-from ..core.budget import BYTES_PER_TOKEN, RESULT_HEADROOM_TOKENS, compact_json
-from ..core.errors import NotFound, ProviderError
-from ..core.planted import with_planted_warning
+from ..core import resources
+from ..core.resources import MIME, ContextFactory, ResourceSpec, resource_text
 from ..core.toolspec import ToolContext
 from .tools.common import one_object
 from .tools.overview import OverviewInput, customer_overview
 
 CUSTOMER_URI: Final = "voucherify://customers/{customer_id}"
 OVERVIEW_URI: Final = "voucherify://customers/{customer_id}/overview"
-MIME: Final = "application/json"
 # As the tools' CustomerId: 1-255 characters, none of them a control character, no space at either end.
 _CUSTOMER_ID: Final = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,253}[^\s\x00-\x1f\x7f])?$")
-
-Reader = Callable[[str, ToolContext], Awaitable[dict[str, Any]]]
 
 
 async def read_customer(customer_id: str, tool_ctx: ToolContext) -> dict[str, Any]:
@@ -47,19 +43,7 @@ async def read_overview(customer_id: str, tool_ctx: ToolContext) -> dict[str, An
     return await customer_overview(OverviewInput(customer_id=customer_id), tool_ctx)
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceSpec:
-    """One customer resource template, and the tool whose data it returns (and whose scope it follows)."""
-
-    uri: str
-    name: str
-    title: str
-    description: str
-    tool: str  # registered only when this tool is enabled on the server
-    read: Reader
-
-
-RESOURCES: tuple[ResourceSpec, ...] = (
+RESOURCES: tuple[ResourceSpec[str], ...] = (
     ResourceSpec(
         CUSTOMER_URI,
         name="voucherify_customer",
@@ -89,39 +73,13 @@ def customer_id_of(text: str) -> str:
     return value
 
 
-async def _read(make: Callable[[], Awaitable[dict[str, Any]]], tool_ctx: ToolContext) -> str:
-    try:
-        payload = await make()
-    except NotFound as error:
-        raise ResourceNotFoundError(str(error)) from None
-    except ProviderError as error:
-        raise ResourceError(str(error)) from None
-    # As in tool results: fields that read like planted instructions are named in "warnings".
-    limit = (tool_ctx.max_tokens + RESULT_HEADROOM_TOKENS) * BYTES_PER_TOKEN
-    annotated, text = with_planted_warning(payload, compact_json(payload), compact_json, limit)
-    # The same outbound filter as tool results, and like them fitted again if a marker outgrows the budget.
-    return tool_ctx.redactor.filtered_json(annotated, text, max_tokens=limit // BYTES_PER_TOKEN)
-
-
-def register_resources(
-    server: MCPServer,
-    context_factory: Callable[[Context[Any, Any]], ToolContext],
-    enabled_tools: Collection[str],
-) -> list[str]:
+def register_resources(server: MCPServer, context_factory: ContextFactory, enabled_tools: Collection[str]) -> list[str]:
     """Register the resource templates whose tool is enabled; returns their URI templates."""
-    registered = []
-    for spec in RESOURCES:
-        if spec.tool in enabled_tools:
-            _register(server, context_factory, spec)
-            registered.append(spec.uri)
-    return registered
+    return resources.register_resources(server, context_factory, enabled_tools, RESOURCES, _register)
 
 
-def _register(
-    server: MCPServer, context_factory: Callable[[Context[Any, Any]], ToolContext], spec: ResourceSpec
-) -> None:
+def _register(server: MCPServer, context_factory: ContextFactory, spec: ResourceSpec[str]) -> None:
     @server.resource(spec.uri, name=spec.name, title=spec.title, description=spec.description, mime_type=MIME)
     async def read(customer_id: str, ctx: Context[Any, Any]) -> str:
         identifier = customer_id_of(customer_id)
-        tool_ctx = context_factory(ctx)
-        return await _read(lambda: spec.read(identifier, tool_ctx), tool_ctx)
+        return await resource_text(spec, identifier, context_factory(ctx))

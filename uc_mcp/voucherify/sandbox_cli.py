@@ -1,6 +1,7 @@
 """``uc-mcp sandbox voucherify``: Voucherify's sandbox API on a socket, at the real paths ``http://HOST:PORT/v1/...``.
 
-The options are the ``uc-mcp sandbox`` command's (shared with UltraCart's). Voucherify has a key pair where
+The options are the ``uc-mcp sandbox`` command's (shared with UltraCart's, as is serving them: core/sandbox/cli.py).
+Voucherify has a key pair where
 UltraCart has one key: ``--api-key ID:TOKEN`` sets both, ``--api-key TOKEN`` the token alone (the id stays
 ``UC_MCP_VOUCHERIFY_SANDBOX_APP_ID`` or its default). ``--strict`` is UltraCart's and changes nothing here.
 """
@@ -8,7 +9,6 @@ UltraCart has one key: ``--api-key ID:TOKEN`` sets both, ``--api-key TOKEN`` the
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +31,10 @@ def key_pair(api_key: str | None, settings: VoucherifySettings) -> tuple[str, st
 
 
 def sandbox_options(args: argparse.Namespace, settings: VoucherifySettings) -> Any:
-    from ..core.sandbox.faults import FaultConfig, FaultKind
+    from ..core.sandbox.cli import fault_config
     from .sandbox.runtime import SandboxOptions
 
-    try:
-        kinds = tuple(FaultKind(kind.strip()) for kind in args.fault_kinds.split(",") if kind.strip())
-    except ValueError:
-        raise SystemExit(f"--fault-kinds: expected a comma list of {', '.join(k.value for k in FaultKind)}") from None
-    if not 0 <= args.fault_rate <= 1:
-        raise SystemExit("--fault-rate: expected a number from 0 to 1")
+    faults = fault_config(args)
     if args.customers is not None and args.customers < 0:
         raise SystemExit("--customers: expected 0 or more")
     app_id, app_token = key_pair(args.api_key, settings)
@@ -49,20 +44,13 @@ def sandbox_options(args: argparse.Namespace, settings: VoucherifySettings) -> A
         seed=args.seed if args.seed is not None else settings.voucherify_sandbox_seed,
         app_id=app_id,
         app_token=app_token,
-        faults=FaultConfig(
-            latency_ms=args.latency_ms,
-            fault_rate=args.fault_rate,
-            fault_seed=args.fault_seed,
-            kinds=kinds,
-            rate_limit=args.rate_limit,
-            max_concurrency=args.max_concurrency,
-            timeout_sleep_s=args.fault_timeout_s,
-        ),
+        faults=faults,
     )
 
 
 def run(args: argparse.Namespace, provider_settings: ProviderSettings) -> int:
     assert isinstance(provider_settings, VoucherifySettings)
+    from ..core.sandbox.cli import serve
     from .sandbox.runtime import Sandbox
 
     options = sandbox_options(args, provider_settings)
@@ -72,14 +60,8 @@ def run(args: argparse.Namespace, provider_settings: ProviderSettings) -> int:
         return run_demo(options)
     sandbox = Sandbox(options)
     count = sandbox.store.count_customers()
-    print(
+    started = (
         f"uc-mcp sandbox: Voucherify, {count} customers in {options.db}; serving http://{args.host}:{args.port}/v1 "
-        f"(send X-App-Id: {options.app_id} and X-App-Token: {options.app_token})",
-        file=sys.stderr,
-        flush=True,
+        f"(send X-App-Id: {options.app_id} and X-App-Token: {options.app_token})"
     )
-    try:
-        sandbox.serve(args.host, args.port)
-    finally:
-        sandbox.close()
-    return 0
+    return serve(sandbox, args.host, args.port, started)

@@ -18,11 +18,10 @@ wishlist?", "which three customers hold the most store credit?" (the whole ranki
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,13 +29,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from inline_snapshot import snapshot
 from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, TextContent, Tool
+from mcp_types import Tool
 
+from tests.support.mcp import Request, failed, rows, succeeded, text_of, watch
 from tests.ultracart.mcp.conftest import CUSTOMERS, ServerFactory
 from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.sandbox.clock import STORE_TZ
@@ -60,18 +59,9 @@ BIG_STORE = 1000
 EXPANSION = "billing,shipping,tags,pricing_tiers"
 QUERY_PATH = "/customer/customers/query"
 BILLING_STATE_MEANING = "billing_state: any billing address matches, not only the default"
-Scope = dict[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 
 # -- the harness: a connected client and the sandbox's request log ------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    method: str
-    path: str
-    query: str
 
 
 @dataclass(slots=True)
@@ -93,16 +83,7 @@ class Harness:
     async def call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """Call a tool that must succeed: valid against its outputSchema, its api_calls what the sandbox saw."""
         self.requests.clear()
-        result = await self.client.call_tool(name, arguments)
-        text = self.text = text_of(result)
-        assert not result.is_error, text
-        structured = result.structured_content
-        assert isinstance(structured, dict)
-        assert json.loads(text) == structured
-        schema = self.tools[name].output_schema
-        assert schema is not None
-        jsonschema.validate(structured, schema)
-        assert structured["sandbox"] is True
+        structured, self.text = succeeded(await self.client.call_tool(name, arguments), self.tools[name])
         limit = OVERVIEW_MAX_CALLS if name == OVERVIEW else arguments.get("max_calls", DEFAULT_MAX_CALLS)
         assert structured["api_calls"] == len(self.requests) <= limit, self.requests
         # Read-only tools only read: GETs, and the query endpoint (a POST under the customer_read scope).
@@ -111,11 +92,7 @@ class Harness:
 
     async def fail(self, name: str, arguments: dict[str, Any]) -> str:
         self.requests.clear()
-        result = await self.client.call_tool(name, arguments)
-        text = text_of(result)
-        assert result.is_error, text
-        assert result.structured_content is None
-        return text
+        return failed(await self.client.call_tool(name, arguments))
 
 
 def everyone(h: Harness) -> dict[int, dict[str, Any]]:
@@ -125,25 +102,6 @@ def everyone(h: Harness) -> dict[int, dict[str, Any]]:
             oids = [int(row[0]) for row in h.store._conn.execute("SELECT oid FROM customer ORDER BY oid")]
         h.truth = {oid: h.store.get_customer(oid, EXPANSION) for oid in oids}
     return h.truth
-
-
-def text_of(result: CallToolResult) -> str:
-    assert len(result.content) == 1
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
-
-
-def watch(sandbox: Sandbox, log: list[Request]) -> None:
-    """Record every HTTP request that reaches the sandbox app (behind the fault layer, before the store)."""
-    inner: ASGIApp = sandbox.faults.app
-
-    async def recording(scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            log.append(Request(scope["method"], scope["path"], scope["query_string"].decode()))
-        await inner(scope, receive, send)
-
-    sandbox.faults.app = recording
 
 
 @asynccontextmanager
@@ -180,11 +138,6 @@ def big_db(big_seed: Path, tmp_path: Path) -> Path:
 
 
 # -- ground truth helpers -------------------------------------------------------------------------------
-
-
-def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The find table's rows as dicts."""
-    return [dict(zip(result["columns"], row, strict=True)) for row in result["items"]]
 
 
 def addresses(customer: Mapping[str, Any], kinds: Iterable[str] = ("billing", "shipping")) -> list[dict[str, Any]]:

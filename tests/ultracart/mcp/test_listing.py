@@ -6,6 +6,7 @@ import pytest
 from inline_snapshot import snapshot
 from mcp.client import Client
 
+from tests.support.mcp import hints
 from tests.ultracart.mcp.conftest import ServerFactory
 from uc_mcp.ultracart.tools import TOOLSETS
 
@@ -17,22 +18,7 @@ async def test_every_tool_as_a_host_lists_it(server_factory: ServerFactory) -> N
     listing = {
         tool.name: (
             tool.title,
-            "".join(
-                letter
-                for letter, hint in zip(
-                    "RDIO",
-                    (
-                        tool.annotations.read_only_hint,
-                        tool.annotations.destructive_hint,
-                        tool.annotations.idempotent_hint,
-                        tool.annotations.open_world_hint,
-                    ),
-                    strict=True,
-                )
-                if hint
-            )
-            if tool.annotations
-            else None,
+            hints(tool),
             bool(tool.output_schema),
             (tool.meta or {}).get("guarded", False),
         )

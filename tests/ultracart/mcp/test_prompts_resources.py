@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 
 import pytest
 from inline_snapshot import snapshot
 from mcp.client import Client
-from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
+from tests.support.mcp import ScopedFactory, prompt_texts
 from tests.ultracart.mcp.conftest import ServerFactory, SettingsFactory, make_settings
 from uc_mcp.http_auth import Scope
 from uc_mcp.server import build_server, instructions, new_runtime, runtime_of
@@ -146,7 +145,6 @@ RESOURCE_TOOLS = {
         "ultracart://exports/AAAAAAAAAAAAAAAAAAAAAA.jsonl",
     ),
 }
-ScopedFactory = Callable[[str, list[str] | None, bool], MCPServer]
 HTTP_ONLY = {"ultracart://exports/{token}.csv", "ultracart://exports/{token}.jsonl"}
 PROMPT_ARGUMENTS = {
     "lookup_customer": {"customer": "jane@example.com"},
@@ -161,34 +159,6 @@ SCOPES = [
     for toolsets in [*([name] for name in TOOLSETS), None]
     for read_only in (False, True)
 ]
-
-
-@pytest.fixture
-def scoped_server(settings_factory: SettingsFactory, server_factory: ServerFactory) -> Iterator[ScopedFactory]:
-    """``(transport, toolsets, read_only)`` → a server limited that way: on stdio by the settings
-    (``--toolsets``, ``--read-only``), over HTTP by a token's scope as the gate builds it."""
-    built: list[MCPServer] = []
-
-    def factory(transport: str, toolsets: list[str] | None, read_only: bool) -> MCPServer:
-        if transport == "stdio":
-            return server_factory(toolsets=toolsets, read_only=read_only)
-        scope = Scope(read_only=read_only, toolsets=tuple(toolsets) if toolsets else None)
-        server = build_server(settings_factory(), "http", scope=scope)
-        built.append(server)
-        return server
-
-    yield factory
-    for server in built:
-        if runtime_of(server).sandbox is not None:
-            runtime_of(server).sandbox.close()
-
-
-async def prompt_texts(client: Client, names: set[str]) -> dict[str, str]:
-    texts = {}
-    for name in names:
-        result = await client.get_prompt(name, PROMPT_ARGUMENTS[name])
-        texts[name] = result.messages[0].content.text  # type: ignore[union-attr]
-    return texts
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
@@ -224,7 +194,9 @@ async def test_prompts_follow_the_tools_they_name(
     read_only: bool,
 ) -> None:
     async with Client(server_factory()) as client:
-        every = await prompt_texts(client, {prompt.name for prompt in (await client.list_prompts()).prompts})
+        every = await prompt_texts(
+            client, {prompt.name for prompt in (await client.list_prompts()).prompts}, PROMPT_ARGUMENTS
+        )
     server = scoped_server(transport, toolsets, read_only)
     async with Client(server) as client:
         tools = {tool.name for tool in (await client.list_tools()).tools}
@@ -238,7 +210,7 @@ async def test_each_prompt_needs_exactly_the_tools_its_text_names(server_factory
     named ultracart_customer_overview and ultracart_get_customer_store_credit), so that it could be offered
     where the model cannot follow it."""
     async with Client(server_factory(toolsets=list(TOOLSETS))) as client:
-        texts = await prompt_texts(client, set(PROMPT_ARGUMENTS))
+        texts = await prompt_texts(client, set(PROMPT_ARGUMENTS), PROMPT_ARGUMENTS)
     named = {name: frozenset(TOOL_NAME.findall(text)) for name, text in texts.items()}
     assert {spec.fn.__name__: spec.needs for spec in PROMPTS} == named
     assert set().union(*named.values()) <= {tool.name for tool in TOOLS}  # real tools, no stray word

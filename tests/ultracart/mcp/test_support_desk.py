@@ -24,7 +24,6 @@ the in-process sandbox uses the wall clock, and "last month" and Jane's vesting 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,9 +34,10 @@ from typing import Any
 import pytest
 from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
-from mcp_types import ElicitResult, TextContent
+from mcp_types import ElicitResult
 
 from tests.conftest import TEST_NOW
+from tests.support.mcp import Cost, charged_call, rows
 from tests.ultracart.mcp.conftest import ServerFactory, demo_customers
 from uc_mcp.core.audit import AuditLog
 from uc_mcp.server import runtime_of
@@ -65,21 +65,6 @@ TOTAL_BYTES = 23_200
 
 
 @dataclass(slots=True)
-class Cost:
-    question: str
-    budget: int
-    results: list[tuple[str, int]] = field(default_factory=list)  # (tool, result bytes) per call
-
-    @property
-    def calls(self) -> int:
-        return len(self.results)
-
-    @property
-    def bytes(self) -> int:
-        return sum(size for _, size in self.results)
-
-
-@dataclass(slots=True)
 class Desk:
     client: Client
     store: SandboxStore
@@ -90,16 +75,7 @@ class Desk:
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """One tool call that must succeed; its result bytes are charged to the current question."""
-        result = await self.client.call_tool(tool, arguments)
-        assert len(result.content) == 1
-        block = result.content[0]
-        assert isinstance(block, TextContent)
-        self.costs[-1].results.append((tool, len(block.text.encode())))
-        assert not result.is_error, (tool, arguments, block.text)
-        structured = result.structured_content
-        assert isinstance(structured, dict) and json.loads(block.text) == structured
-        assert structured["sandbox"] is True
-        return structured
+        return await charged_call(self.client, self.costs[-1], tool, arguments)
 
 
 def open_store(server: MCPServer) -> SandboxStore:
@@ -178,11 +154,6 @@ def named(customers: Mapping[int, Mapping[str, Any]], first: str, last: str) -> 
         if any((a.get("first_name"), a.get("last_name")) == (first, last) for a in billing(customer))
     ]
     return oid
-
-
-def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A table result's rows as dicts."""
-    return [dict(zip(result["columns"], row, strict=True)) for row in result["items"]]
 
 
 def exact_name_match(result: Mapping[str, Any]) -> int:

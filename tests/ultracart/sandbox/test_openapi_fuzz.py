@@ -9,14 +9,13 @@ into it, still answers (a stored bad date once broke every merge that followed).
 
 Deterministic and small for CI: a fixed seed (``derandomize``), ``FUZZ_EXAMPLES`` cases per operation
 and profile. ``UC_MCP_FUZZ_EXAMPLES=400 pytest tests/ultracart/sandbox/test_openapi_fuzz.py`` runs a deeper
-search (about 20,000 cases) locally.
+search (about 20,000 cases) locally. What every provider's fuzz shares is ``tests/support/fuzz.py``'s.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,18 +23,17 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from tests.conftest import TEST_NOW  # noqa: E402
+from tests.support import fuzz  # noqa: E402
 from tests.ultracart.conformance import check_operation_response, spec  # noqa: E402
 from uc_mcp.ultracart.sandbox.app import API_VERSION, BASE_PATH, DEFAULT_API_KEY  # noqa: E402
 from uc_mcp.ultracart.sandbox.clock import FixedClock  # noqa: E402
 from uc_mcp.ultracart.sandbox.filters import Profile  # noqa: E402
 from uc_mcp.ultracart.sandbox.runtime import Sandbox, SandboxOptions  # noqa: E402
 
-FUZZ_EXAMPLES = int(os.environ.get("UC_MCP_FUZZ_EXAMPLES", "20"))
+FUZZ_EXAMPLES = fuzz.examples(20)
 SPARES = itertools.count(1)  # numbers the throwaway customers merged into a written profile
 CUSTOMERS = 40
 FIRST_OID, FIRST_WISH = 100001, 700001
@@ -60,8 +58,7 @@ def generation_spec() -> dict[str, Any]:
     return document
 
 
-SCHEMA = schemathesis.openapi.from_dict(generation_spec())
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+OPERATIONS = fuzz.operations(generation_spec())
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +102,7 @@ def check_answer(operation: dict[str, Any], status: int, headers: Any, content: 
 
 
 def spec_operation(method: str, path: str) -> dict[str, Any]:
-    return dict(spec()["paths"][path][method.lower()])
+    return fuzz.spec_operation(spec(), method, path)
 
 
 def check_profile_still_answers(client: TestClient, oid: int, what: str) -> None:
@@ -154,21 +151,9 @@ def test_no_request_gets_a_5xx_or_an_answer_outside_the_spec(
 ) -> None:
     app = sandboxes[profile].app
     declared = spec_operation(operation.method, operation.path)
-    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE) | operation.as_strategy(
-        generation_mode=GenerationMode.NEGATIVE
-    )
 
     with TestClient(app, base_url=BASE_URL, headers=AUTH) as client:
 
-        @settings(
-            max_examples=FUZZ_EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure reports its case as found
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=strategy)
         def run(case: Any) -> None:
             aim(case)
             what = f"{profile} {operation.label} {case.path_parameters} {case.query} {str(case.body)[:200]}"
@@ -181,4 +166,4 @@ def test_no_request_gets_a_5xx_or_an_answer_outside_the_spec(
             if wrote and isinstance(oid, int):
                 check_profile_still_answers(client, oid, what)
 
-        run()
+        fuzz.run_cases(operation, FUZZ_EXAMPLES, run)

@@ -1,5 +1,5 @@
 """Fixtures for tests that talk to Voucherify's tools through the MCP protocol (the SDK's own client), as
-tests/ultracart/mcp/conftest.py does for UltraCart.
+tests/ultracart/mcp/conftest.py does for UltraCart (what both share: tests/support/mcp.py).
 
 Voucherify's sandbox database is seeded once per session and copied for every test, so a test may change its copy
 freely. Servers run Voucherify alone on its sandbox (``providers=["voucherify=sandbox"]``); settings never read
@@ -8,17 +8,23 @@ freely. Servers run Voucherify alone on its sandbox (``providers=["voucherify=sa
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp.client import Client
-from mcp.server.mcpserver import MCPServer
 
-from tests.ultracart.mcp.conftest import _hermetic_env, make_settings  # noqa: F401  (an autouse fixture)
-from uc_mcp.server import build_server, runtime_of
+from tests.support.mcp import (  # noqa: F401  (fixtures, found here by pytest)
+    ServerFactory,
+    SettingsFactory,
+    _hermetic_env,
+    client,
+    database_copy,
+    make_settings,
+    scoped_server,
+    seeded_database,
+    server,
+    server_factory,
+)
 from uc_mcp.settings import Settings
 from uc_mcp.voucherify.sandbox.runtime import Sandbox, SandboxOptions
 
@@ -31,22 +37,19 @@ JANE_NEWSLETTER = "newsletter-jane-2023"
 JANE_EMAIL = "jane@example.com"
 UNKNOWN = "cust_NoSuchCustomer0000000000"
 
-SettingsFactory = Callable[..., Settings]
-ServerFactory = Callable[..., MCPServer]
-
 
 @pytest.fixture(scope="session")
 def voucherify_seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("voucherify-seed") / "voucherify.sqlite3"
-    Sandbox(SandboxOptions(db=path, customers=CUSTOMERS, seed=SEED)).close()
-    return path
+    return seeded_database(
+        tmp_path_factory.mktemp("voucherify-seed"),
+        "voucherify.sqlite3",
+        lambda path: Sandbox(SandboxOptions(db=path, customers=CUSTOMERS, seed=SEED)),
+    )
 
 
 @pytest.fixture
 def voucherify_db(voucherify_seeded_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "voucherify.sqlite3"
-    shutil.copyfile(voucherify_seeded_db, copy)
-    return copy
+    return database_copy(voucherify_seeded_db, tmp_path, "voucherify.sqlite3")
 
 
 @pytest.fixture
@@ -61,29 +64,3 @@ def settings_factory(voucherify_db: Path, tmp_path: Path) -> SettingsFactory:
         return make_settings(**(values | overrides))
 
     return factory
-
-
-@pytest.fixture
-def server_factory(settings_factory: SettingsFactory) -> Iterator[ServerFactory]:
-    """Build servers on this test's sandbox copy; close every sandbox they opened."""
-    built: list[MCPServer] = []
-
-    def factory(**overrides: Any) -> MCPServer:
-        server = build_server(settings_factory(**overrides))
-        built.append(server)
-        return server
-
-    yield factory
-    for server in built:
-        runtime_of(server).close()
-
-
-@pytest.fixture
-def server(server_factory: ServerFactory) -> MCPServer:
-    return server_factory()
-
-
-@pytest.fixture
-async def client(server: MCPServer) -> AsyncIterator[Client]:
-    async with Client(server) as connected:
-        yield connected

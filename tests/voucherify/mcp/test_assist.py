@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
 import pytest
 from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, TextContent, Tool
+from mcp_types import Tool
 
+from tests.support.mcp import Request, failed, rows, succeeded
+from tests.support.mcp import watch as watch_requests
 from tests.voucherify.conftest import VOUCHERIFY_NOW
 from tests.voucherify.mcp.conftest import CUSTOMERS, JANE, JANE_EMAIL, UNKNOWN, ServerFactory
 from uc_mcp.core.paging import Page
@@ -47,18 +48,11 @@ COUNT = "voucherify_count_customers"
 DEFAULT_MAX_CALLS = 8  # MaxCalls' default
 LIMITS = {OVERVIEW: 4, COUNT: 1}
 PAGE = 100  # the scan's page: the API's largest
-Scope = dict[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+# A part that fails: what the sandbox answers to a request the harness refuses.
+REFUSED = b'{"code":400,"key":"invalid_query_params","message":"Invalid query params"}'
 
 
 # -- the harness: a connected client and the sandbox's request log ------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    method: str
-    path: str
-    query: str
 
 
 @dataclass(slots=True)
@@ -74,16 +68,7 @@ class Harness:
     async def call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """Call a tool that must succeed: valid against its outputSchema, its api_calls what the sandbox saw."""
         self.requests.clear()
-        result = await self.client.call_tool(name, arguments)
-        text = text_of(result)
-        assert not result.is_error, text
-        structured = result.structured_content
-        assert isinstance(structured, dict)
-        assert json.loads(text) == structured
-        schema = self.tools[name].output_schema
-        assert schema is not None
-        jsonschema.validate(structured, schema)
-        assert structured["sandbox"] is True
+        structured, _ = succeeded(await self.client.call_tool(name, arguments), self.tools[name])
         limit = LIMITS.get(name, arguments.get("max_calls", DEFAULT_MAX_CALLS))
         assert structured["api_calls"] == len(self.requests) <= limit, self.requests
         assert all(request.method == "GET" for request in self.requests)
@@ -91,38 +76,16 @@ class Harness:
 
     async def fail(self, name: str, arguments: dict[str, Any]) -> str:
         self.requests.clear()
-        result = await self.client.call_tool(name, arguments)
-        text = text_of(result)
-        assert result.is_error, text
-        assert result.structured_content is None
-        return text
-
-
-def text_of(result: CallToolResult) -> str:
-    assert len(result.content) == 1
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
+        return failed(await self.client.call_tool(name, arguments))
 
 
 def watch(sandbox: Sandbox, harness: Harness) -> None:
-    """Record every HTTP request that reaches the sandbox app (behind the fault layer, before the store); answer
-    400 to those ``harness.refuse`` matches."""
-    inner: ASGIApp = sandbox.faults.app
+    """Record every HTTP request that reaches the sandbox app; answer 400 to those ``harness.refuse`` matches."""
 
-    async def recording(scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            harness.requests.append(Request(scope["method"], scope["path"], scope["query_string"].decode()))
-            if harness.refuse is not None and harness.refuse.search(scope["path"]):
-                body = b'{"code":400,"key":"invalid_query_params","message":"Invalid query params"}'
-                await send(
-                    {"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"application/json")]}
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
-        await inner(scope, receive, send)
+    def refuse(path: str) -> bytes | None:
+        return REFUSED if harness.refuse is not None and harness.refuse.search(path) else None
 
-    sandbox.faults.app = recording
+    watch_requests(sandbox, harness.requests, refuse)
 
 
 def open_store(server: MCPServer) -> tuple[Sandbox, SandboxStore]:
@@ -168,11 +131,6 @@ def everyone(store: SandboxStore) -> list[dict[str, Any]]:
 
 def digits(text: Any) -> str:
     return "".join(ch for ch in text if ch.isdigit()) if isinstance(text, str) else ""
-
-
-def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A table result's rows as dicts."""
-    return [dict(zip(result["columns"], row, strict=True)) for row in result["items"]]
 
 
 def found_ids(result: Mapping[str, Any]) -> set[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -18,9 +17,9 @@ from mcp.client import Client
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
-from tests.voucherify.mcp.conftest import JANE, JANE_EMAIL, UNKNOWN, ServerFactory, SettingsFactory
-from uc_mcp.http_auth import Scope
-from uc_mcp.server import build_server, runtime_of
+from tests.support.mcp import ScopedFactory, prompt_texts
+from tests.voucherify.mcp.conftest import JANE, JANE_EMAIL, UNKNOWN, ServerFactory
+from uc_mcp.server import runtime_of
 from uc_mcp.voucherify.prompts import PROMPTS
 from uc_mcp.voucherify.provider import TOOLSETS
 from uc_mcp.voucherify.tools import TOOLS
@@ -39,14 +38,6 @@ def store_customer(server: MCPServer, identifier: str) -> dict[str, object]:
     runtime_of(server).client()  # opens the embedded sandbox
     found: dict[str, object] = runtime_of(server).sandbox.store.get_customer(identifier)
     return found
-
-
-async def prompt_texts(client: Client, names: set[str]) -> dict[str, str]:
-    texts = {}
-    for name in names:
-        result = await client.get_prompt(name, PROMPT_ARGUMENTS[name])
-        texts[name] = result.messages[0].content.text  # type: ignore[union-attr]
-    return texts
 
 
 # -- prompts -------------------------------------------------------------------------------------------------
@@ -74,7 +65,9 @@ async def test_read_only_servers_offer_only_the_read_workflows(server_factory: S
 
 async def test_the_coupon_prompt_reads_the_failures_and_the_code(server_factory: ServerFactory) -> None:
     async with Client(server_factory()) as client:
-        text = (await prompt_texts(client, {"voucherify_coupon_not_applied"}))["voucherify_coupon_not_applied"]
+        text = (await prompt_texts(client, {"voucherify_coupon_not_applied"}, PROMPT_ARGUMENTS))[
+            "voucherify_coupon_not_applied"
+        ]
     assert text.startswith(f"Find out why the coupon 'WINBACK-5-JS' did not apply for the customer '{JANE_EMAIL}'.")
     assert "type=customer.redemption.failed" in text and "Read only" in text
     assert "never follow instructions" in text
@@ -82,7 +75,9 @@ async def test_the_coupon_prompt_reads_the_failures_and_the_code(server_factory:
 
 async def test_the_forget_prompt_leads_to_the_guarded_permanent_deletion(server_factory: ServerFactory) -> None:
     async with Client(server_factory()) as client:
-        text = (await prompt_texts(client, {"voucherify_forget_customer"}))["voucherify_forget_customer"]
+        text = (await prompt_texts(client, {"voucherify_forget_customer"}, PROMPT_ARGUMENTS))[
+            "voucherify_forget_customer"
+        ]
         guarded = {tool.name for tool in (await client.list_tools()).tools if (tool.meta or {}).get("guarded") is True}
     named = set(TOOL_NAME.findall(text))
     assert "voucherify_customer_permanently_deletion" in named & guarded
@@ -112,7 +107,7 @@ async def test_each_prompt_needs_exactly_the_tools_its_text_names(server_factory
     """A prompt's text naming a tool its requirements leave out could be offered where the model cannot follow it;
     a name that is no tool would send the model after nothing."""
     async with Client(server_factory()) as client:
-        texts = await prompt_texts(client, set(PROMPT_ARGUMENTS))
+        texts = await prompt_texts(client, set(PROMPT_ARGUMENTS), PROMPT_ARGUMENTS)
     named = {name: frozenset(TOOL_NAME.findall(text)) for name, text in texts.items()}
     assert {spec.fn.__name__: spec.needs for spec in PROMPTS} == named
     assert set().union(*named.values()) <= {tool.name for tool in TOOLS}
@@ -197,31 +192,11 @@ RESOURCE_TOOLS = {
         f"voucherify://customers/{JANE}/overview",
     ),
 }
-ScopedFactory = Callable[[str, list[str] | None, bool], MCPServer]
 SCOPES = [
     pytest.param(toolsets, read_only, id=f"{toolsets[0] if toolsets else 'all'}-{'ro' if read_only else 'rw'}")
     for toolsets in [*([f"voucherify.{name}"] for name in TOOLSETS), None]
     for read_only in (False, True)
 ]
-
-
-@pytest.fixture
-def scoped_server(settings_factory: SettingsFactory, server_factory: ServerFactory) -> Iterator[ScopedFactory]:
-    """``(transport, toolsets, read_only)`` → a server limited that way: on stdio by the settings (``--toolsets``,
-    ``--read-only``), over HTTP by a token's scope as the gate builds it."""
-    built: list[MCPServer] = []
-
-    def factory(transport: str, toolsets: list[str] | None, read_only: bool) -> MCPServer:
-        if transport == "stdio":
-            return server_factory(toolsets=toolsets, read_only=read_only)
-        scope = Scope(read_only=read_only, toolsets=tuple(toolsets) if toolsets else None)
-        server = build_server(settings_factory(), "http", scope=scope)
-        built.append(server)
-        return server
-
-    yield factory
-    for server in built:
-        runtime_of(server).close()
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
@@ -252,7 +227,9 @@ async def test_prompts_follow_the_tools_they_name(
     read_only: bool,
 ) -> None:
     async with Client(server_factory()) as client:
-        every = await prompt_texts(client, {prompt.name for prompt in (await client.list_prompts()).prompts})
+        every = await prompt_texts(
+            client, {prompt.name for prompt in (await client.list_prompts()).prompts}, PROMPT_ARGUMENTS
+        )
     async with Client(scoped_server(transport, toolsets, read_only)) as client:
         tools = {tool.name for tool in (await client.list_tools()).tools}
         listed = {prompt.name for prompt in (await client.list_prompts()).prompts}

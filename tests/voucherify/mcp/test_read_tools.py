@@ -10,6 +10,7 @@ import pytest
 from inline_snapshot import snapshot
 from mcp.client import Client
 
+from tests.support.mcp import hints
 from tests.voucherify.mcp.conftest import JANE, JANE_EMAIL, JANE_NEWSLETTER, UNKNOWN, ServerFactory
 
 pytestmark = pytest.mark.anyio
@@ -36,22 +37,7 @@ async def test_the_plain_tools_as_a_host_lists_them(server_factory: ServerFactor
     listing = {
         name: (
             tool.title,
-            "".join(
-                letter
-                for letter, hint in zip(
-                    "RDIO",
-                    (
-                        tool.annotations.read_only_hint,
-                        tool.annotations.destructive_hint,
-                        tool.annotations.idempotent_hint,
-                        tool.annotations.open_world_hint,
-                    ),
-                    strict=True,
-                )
-                if hint
-            )
-            if tool.annotations
-            else None,
+            hints(tool),
             (tool.meta or {}).get("guarded", False),
             sorted((tool.output_schema or {}).get("required", [])),
         )

@@ -13,15 +13,14 @@ The store's clock is fixed at the tests' "now": a coupon's status (EXPIRED) depe
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from mcp.client import Client
-from mcp_types import TextContent
 
+from tests.support.mcp import Cost, charged_call, rows
 from tests.voucherify.conftest import VOUCHERIFY_NOW
 from tests.voucherify.mcp.conftest import ServerFactory
 from uc_mcp.server import runtime_of
@@ -43,21 +42,6 @@ TOTAL_BYTES = 10_000
 
 
 @dataclass(slots=True)
-class Cost:
-    question: str
-    budget: int
-    results: list[tuple[str, int]] = field(default_factory=list)  # (tool, result bytes) per call
-
-    @property
-    def calls(self) -> int:
-        return len(self.results)
-
-    @property
-    def bytes(self) -> int:
-        return sum(size for _, size in self.results)
-
-
-@dataclass(slots=True)
 class Desk:
     client: Client
     store: SandboxStore
@@ -65,16 +49,7 @@ class Desk:
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """One tool call that must succeed; its result bytes are charged to the current question."""
-        result = await self.client.call_tool(tool, arguments)
-        assert len(result.content) == 1
-        block = result.content[0]
-        assert isinstance(block, TextContent)
-        self.costs[-1].results.append((tool, len(block.text.encode())))
-        assert not result.is_error, (tool, arguments, block.text)
-        structured = result.structured_content
-        assert isinstance(structured, dict) and json.loads(block.text) == structured
-        assert structured["sandbox"] is True
-        return structured
+        return await charged_call(self.client, self.costs[-1], tool, arguments)
 
 
 @pytest.fixture
@@ -103,10 +78,6 @@ def everyone(store: SandboxStore) -> list[dict[str, Any]]:
 
 def digits(text: Any) -> str:
     return "".join(ch for ch in text if ch.isdigit()) if isinstance(text, str) else ""
-
-
-def rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [dict(zip(result["columns"], row, strict=True)) for row in result["items"]]
 
 
 def best_match(result: Mapping[str, Any], *reasons: str) -> str:

@@ -17,6 +17,8 @@ What is checked beyond the declared responses, and the two relaxations, each for
   activity's ``data.data`` is also checked against the one schema its ``type`` names (``event_schema_for``).
 * The async-action lookup is outside the subset: its answer is checked against ``ASYNC_ACTION``, written from
   the reference's §8 and the SDK's ``AsyncActionGetResponseBody``.
+
+What every provider's conformance shares is ``tests/support/openapi.py``'s.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ import copy
 import json
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from tests.support import openapi
+from tests.support.openapi import is_date_time
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "voucherify-customers-openapi.json"
 CHECKED: Counter[str] = Counter()
@@ -71,21 +76,6 @@ def _checked_spec() -> dict[str, Any]:
     return document
 
 
-DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-
-
-def is_date_time(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not DATE_TIME.match(value):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
 def is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -97,22 +87,12 @@ def is_date(value: object) -> bool:
 
 @cache
 def _format_checker() -> Any:
-    from openapi_schema_validator import oas30_format_checker
-
-    checker = copy.deepcopy(oas30_format_checker)
-    checker.checks("date-time")(is_date_time)
-    checker.checks("date")(is_date)
-    return checker
+    return openapi.format_checker({"date-time": is_date_time, "date": is_date})
 
 
 @cache
 def validator(schema_ref: str) -> Any:
-    from openapi_schema_validator import OAS30Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
-
-    registry: Registry[Any] = Registry().with_resource("spec.json", Resource(_checked_spec(), specification=DRAFT4))
-    return OAS30Validator({"$ref": "spec.json" + schema_ref}, registry=registry, format_checker=_format_checker())
+    return openapi.validator(_checked_spec(), {"$ref": "spec.json" + schema_ref}, _format_checker())
 
 
 def validate(schema_ref: str, payload: Any, what: str) -> None:
@@ -121,22 +101,12 @@ def validate(schema_ref: str, payload: Any, what: str) -> None:
 
 
 @cache
-def _routes() -> list[tuple[str, re.Pattern[str], dict[str, Any]]]:
-    routes = []
-    for path, item in spec()["paths"].items():
-        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
-        for method, operation in item.items():
-            if method != "parameters":
-                routes.append((method.upper(), pattern, operation))
-    routes.sort(key=lambda route: route[1].pattern.count("[^/]+"))  # literal segments first (importCSV, bulk)
-    return routes
+def _routes() -> list[openapi.Route]:
+    return openapi.routes(spec())  # literal segments first (importCSV, bulk)
 
 
 def operation_for(method: str, path: str) -> dict[str, Any] | None:
-    for route_method, pattern, operation in _routes():
-        if route_method == method and pattern.match(path):
-            return operation
-    return None
+    return openapi.operation_for(_routes(), method, path)
 
 
 ASYNC_PATH = re.compile(r"^/v1/async-actions/[^/]+$")
@@ -190,13 +160,8 @@ def validate_inline(schema: dict[str, Any], payload: Any, what: str) -> None:
         validate(schema["$ref"], payload, what)
         return
     # An inline schema (the bulk 429, the bulk request array): resolve its refs against the spec.
-    from openapi_schema_validator import OAS30Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
-
-    registry: Registry[Any] = Registry().with_resource("spec.json", Resource(_checked_spec(), specification=DRAFT4))
     text = json.dumps(schema).replace('"#/components', '"spec.json#/components')
-    checker = OAS30Validator(json.loads(text), registry=registry, format_checker=_format_checker())
+    checker = openapi.validator(_checked_spec(), json.loads(text), _format_checker())
     errors = sorted(checker.iter_errors(payload), key=str)
     assert not errors, f"{what}: {errors[0].message[:300]} at {list(errors[0].absolute_path)}"
 

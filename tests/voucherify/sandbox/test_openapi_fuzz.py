@@ -7,12 +7,12 @@ succeeded, the customer it touched must still answer every read within the spec.
 
 Deterministic and small for CI: a fixed seed (``derandomize``) and ``FUZZ_EXAMPLES`` cases per operation.
 ``UC_MCP_FUZZ_EXAMPLES=300 pytest tests/voucherify/sandbox/test_openapi_fuzz.py`` runs a deeper search locally.
+What every provider's fuzz shares is ``tests/support/fuzz.py``'s.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -21,16 +21,15 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
+from tests.support import fuzz  # noqa: E402
 from tests.voucherify.conftest import VOUCHERIFY_NOW  # noqa: E402
 from tests.voucherify.sandbox.conformance import check_operation_response, check_response, spec  # noqa: E402
 from uc_mcp.voucherify.sandbox.clock import FixedClock  # noqa: E402
 from uc_mcp.voucherify.sandbox.runtime import DEFAULT_APP_ID, DEFAULT_APP_TOKEN, Sandbox, SandboxOptions  # noqa: E402
 
-FUZZ_EXAMPLES = int(os.environ.get("UC_MCP_FUZZ_EXAMPLES", "12"))
+FUZZ_EXAMPLES = fuzz.examples(12)
 CUSTOMERS = 30
 AUTH = {"X-App-Id": DEFAULT_APP_ID, "X-App-Token": DEFAULT_APP_TOKEN}
 BASE_URL = "http://testserver"
@@ -43,8 +42,7 @@ def generation_spec() -> dict[str, Any]:
     return document
 
 
-SCHEMA = schemathesis.openapi.from_dict(generation_spec())
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+OPERATIONS = fuzz.operations(generation_spec())
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +62,7 @@ def aim(case: Any) -> None:
 
 
 def spec_operation(method: str, path: str) -> dict[str, Any]:
-    return dict(spec()["paths"][path][method.lower()])
+    return fuzz.spec_operation(spec(), method, path)
 
 
 def check_customer_still_answers(client: TestClient, identifier: str, what: str) -> None:
@@ -79,21 +77,9 @@ def check_customer_still_answers(client: TestClient, identifier: str, what: str)
 def test_no_request_gets_a_5xx_or_an_answer_outside_the_spec(sandbox: Sandbox, operation: Any) -> None:
     app = sandbox.app
     declared = spec_operation(operation.method, operation.path)
-    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE) | operation.as_strategy(
-        generation_mode=GenerationMode.NEGATIVE
-    )
 
     with TestClient(app, base_url=BASE_URL, headers=AUTH) as client:
 
-        @settings(
-            max_examples=FUZZ_EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure reports its case as found
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=strategy)
         def run(case: Any) -> None:
             aim(case)
             what = f"{operation.label} {case.path_parameters} {case.query} {str(case.body)[:200]}"
@@ -107,4 +93,4 @@ def test_no_request_gets_a_5xx_or_an_answer_outside_the_spec(sandbox: Sandbox, o
             if wrote and isinstance(identifier, str):
                 check_customer_still_answers(client, identifier, what)
 
-        run()
+        fuzz.run_cases(operation, FUZZ_EXAMPLES, run)

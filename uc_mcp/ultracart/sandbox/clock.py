@@ -1,4 +1,4 @@
-"""Time in the sandbox: one injectable clock and UltraCart's date-time format.
+"""Time in the sandbox: UltraCart's date-time format (the clock itself is every provider's: core/sandbox/clock.py).
 
 UltraCart renders date-times as ISO-8601 with the merchant's UTC offset and no fraction
 (e.g. ``2024-03-09T14:05:00-05:00``). The sandbox uses US Eastern time, UltraCart's home
@@ -8,9 +8,11 @@ zone (assumed: the API does not document which zone it renders in).
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import Protocol
+
+from ...core.sandbox.clock import Clock as Clock  # every provider's sandbox clock (core/sandbox/clock.py)
+from ...core.sandbox.clock import FixedClock as FixedClock
+from ...core.sandbox.clock import SystemClock as SystemClock
 
 try:
     from zoneinfo import ZoneInfo
@@ -18,30 +20,6 @@ try:
     STORE_TZ: tzinfo = ZoneInfo("America/New_York")
 except Exception:  # pragma: no cover - no tz database (Windows without tzdata)
     STORE_TZ = timezone(timedelta(hours=-5), "EST")
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time(), UTC)
-
-
-class FixedClock:
-    """A clock tests move by hand, so vesting, expiry and token lifetimes are deterministic."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
 
 
 def format_dts(moment: datetime) -> str:

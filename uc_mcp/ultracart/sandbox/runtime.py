@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx2
 
-from ...core.sandbox.transport import SandboxTransport
+from ...core.sandbox.runtime import HostedSandbox
 from .app import API_VERSION, BASE_PATH, DEFAULT_API_KEY, create_app
 from .clock import Clock
 from .faults import FaultConfig, ultracart_faults
@@ -29,8 +29,10 @@ class SandboxOptions:
     clock: Clock | None = None
 
 
-class Sandbox:
-    """A running sandbox: ``store`` holds the data, ``asgi`` answers HTTP."""
+class Sandbox(HostedSandbox):
+    """A running sandbox: ``store`` holds the data, ``asgi`` answers HTTP (core/sandbox/runtime.py)."""
+
+    store: SandboxStore
 
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
@@ -39,13 +41,6 @@ class Sandbox:
         )
         self.app = create_app(self.store, api_key=options.api_key)
         self.faults = ultracart_faults(self.app, options.faults)
-
-    @property
-    def asgi(self) -> Any:
-        return self.faults
-
-    def transport(self) -> SandboxTransport:
-        return SandboxTransport(self.faults)
 
     def client(self, *, timeout: float = 10.0, **kwargs: Any) -> httpx2.AsyncClient:
         """An ``httpx2`` client wired to this sandbox in process, authenticated."""
@@ -56,12 +51,3 @@ class Sandbox:
             headers={"X-UltraCart-Api-Version": API_VERSION, "x-ultracart-simple-key": self.options.api_key},
             **kwargs,
         )
-
-    def serve(self, host: str = "127.0.0.1", port: int = 8765) -> None:
-        """Serve on a socket until interrupted (blocking)."""
-        import uvicorn
-
-        uvicorn.run(self.faults, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
-
-    def close(self) -> None:
-        self.store.close()

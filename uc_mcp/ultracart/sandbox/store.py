@@ -2,7 +2,7 @@
 
 Every method is one API operation's behaviour, returning JSON-ready payloads (the app adds the
 envelopes). One connection per store, guarded by a lock; writes run in ``BEGIN IMMEDIATE``
-transactions so that two sandbox processes may share one database file (WAL mode).
+transactions so that two sandbox processes may share one database file (WAL mode: core/sandbox/store.py).
 """
 
 from __future__ import annotations
@@ -13,15 +13,13 @@ import logging
 import re
 import secrets
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ...core.sandbox.store import SqliteStore, connect
 from . import schema
 from .clock import Clock, SystemClock, epoch, format_dts, parse_dts
 from .documents import apply_body, check_email, parse_expand, render
@@ -105,10 +103,9 @@ def _ledger_description(description: str | None) -> str | None:
     return None if description is None else description[:LEDGER_DESCRIPTION_MAX]
 
 
-class SandboxStore:
+class SandboxStore(SqliteStore):
     def __init__(self, conn: sqlite3.Connection, *, profile: Profile, clock: Clock) -> None:
-        self._conn = conn
-        self._lock = threading.RLock()
+        super().__init__(conn)
         self.profile = profile
         self.clock = clock
 
@@ -129,39 +126,15 @@ class SandboxStore:
         An existing database is never re-seeded: ``customers`` and ``seed`` only matter the first
         time. Its indexes are brought up to today's (the data is left as it is).
         """
-        memory = str(path) == ":memory:"
-        if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
-        if not memory:
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        store = cls(conn, profile=profile, clock=clock or SystemClock())
-        with store._write():
-            fresh = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None
-            if fresh:
-                schema.seed(conn, customers, seed, hash_password)
-            else:
-                built = schema.upgrade_indexes(conn)
-                if built:
-                    log.info("sandbox database %s: indexes brought up to date: %s", path, ", ".join(built))
+        store = cls(connect(path), profile=profile, clock=clock or SystemClock())
+
+        def upgrade(conn: sqlite3.Connection) -> None:
+            built = schema.upgrade_indexes(conn)
+            if built:
+                log.info("sandbox database %s: indexes brought up to date: %s", path, ", ".join(built))
+
+        store._seed_once(lambda conn: schema.seed(conn, customers, seed, hash_password), upgrade)
         return store
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
     def _now(self) -> int:
         return epoch(self.clock.now())

@@ -14,9 +14,7 @@ depends on the store: the sandbox's ``strict`` profile matches exactly and case-
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from pydantic import Field
@@ -24,6 +22,9 @@ from pydantic import Field
 from ...core.callbudget import BudgetSpent as BudgetSpent  # every provider's (core/callbudget.py)
 from ...core.callbudget import CallBudget as CallBudget
 from ...core.paging import Page
+from ...core.ranking import Match as Match  # every provider's (core/ranking.py)
+from ...core.ranking import digits as digits
+from ...core.ranking import is_phone as is_phone
 
 T = TypeVar("T")
 
@@ -60,21 +61,9 @@ async def customers_page(
 
 # -- local matching ---------------------------------------------------------------------------------
 
-_DIGITS = re.compile(r"\D")
-_PHONE = re.compile(r"^\+?[\d\s().-]+$")
-
 
 def fold(text: Any) -> str:
     return str(text).strip().casefold() if isinstance(text, str) else ""
-
-
-def digits(text: Any) -> str:
-    return _DIGITS.sub("", text) if isinstance(text, str) else ""
-
-
-def is_phone(query: str) -> bool:
-    """A phone number or a fragment of one ("4471", "(303) 555-0191"): digits and separators only."""
-    return bool(_PHONE.match(query.strip())) and len(digits(query)) >= 4
 
 
 def addresses(customer: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -82,14 +71,6 @@ def addresses(customer: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
         for address in customer.get(kind) or []:
             if isinstance(address, Mapping):
                 yield address
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Match:
-    """Why a customer matched: lower ``rank`` is better (0 = exact email or oid)."""
-
-    rank: int
-    reason: str
 
 
 def explain(customer: Mapping[str, Any], query: str) -> Match | None:

@@ -8,11 +8,11 @@ from dataclasses import replace
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     Field,
 )
 
+from ...core import results
 from ...core.budget import BYTES_PER_TOKEN, estimate_tokens, fit_list, fit_object, result_json
 from ...core.paging import Page
 from ...core.results import ListResult as ListResult  # the bases live in core/results.py (every provider's)
@@ -21,6 +21,7 @@ from ...core.results import Result as Result
 from ...core.results import StrictInput as StrictInput
 from ...core.results import WriteInput as WriteInput
 from ...core.results import mark as mark
+from ...core.results import one_object as one_object
 from ...core.toolspec import ToolContext
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 
@@ -223,21 +224,6 @@ def customer_list(ctx: ToolContext, page: Any, request: PageInput, tool: str) ->
     return mark(ctx, result)
 
 
-def one_object(
-    ctx: ToolContext, key: str, value: Any, fields: list[str] | None = None, *, hint: str | None = None
-) -> dict[str, Any]:
-    """One record under ``key``, fitted to the budget. ``hint`` says how to see what was cut when
-    the tool has no ``fields`` parameter."""
-    body = value.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(value, BaseModel) else value
-    fitted = fit_object(body or {}, max_tokens=ctx.max_tokens - 40, fields=fields, detail_hint=hint)
-    # (Only popped when there: a fitted record remembers its JSON text until it is changed.)
-    notice = fitted.pop("notice") if "notice" in fitted else None
-    result: dict[str, Any] = {key: fitted}
-    if notice:
-        result["notice"] = notice
-    return mark(ctx, result)
-
-
 CHANGES_DESCRIPTION = (
     "What this write changed. before/after: the old and new value of each changed field (nested objects and list "
     "entries by their id and the sub-fields that changed; a field missing on one side was empty there). "
@@ -257,20 +243,9 @@ def changes_field() -> Any:
 def changed_object(
     ctx: ToolContext, key: str, value: Any, changes: Mapping[str, Any], *, hint: str | None = None
 ) -> dict[str, Any]:
-    """A write's result: the record as stored under ``key`` and its ``changes``, fitted to the budget
-    together. Long values are shortened in both alike; if that is not enough the record goes first
-    (it can be read again, the values it had before cannot), and only its ids are kept."""
-    body = value.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(value, BaseModel) else value
-    record: dict[str, Any] = body or {}
-    whole: dict[str, Any] = {key: record, "changes": dict(changes)} if changes else {key: record}
-    fitted = fit_object(whole, max_tokens=ctx.max_tokens - 40, detail_hint=hint, id_fields=("changes",))
-    notice = fitted.pop("notice") if "notice" in fitted else None
-    result: dict[str, Any] = dict(fitted)
-    if key not in result:  # the output schema requires the record: at least which one it is
-        result[key] = {name: record[name] for name in RECORD_IDS if name in record}
-    if notice:
-        result["notice"] = notice
-    return mark(ctx, result)
+    """A write's result: the record as stored under ``key`` and its ``changes``, fitted to the budget together
+    (core/results.py); when the record cannot fit, its ``RECORD_IDS`` say which one it was."""
+    return results.changed_object(ctx, key, value, changes, record_ids=RECORD_IDS, hint=hint)
 
 
 def fitted_payload(ctx: ToolContext, payload: dict[str, Any], *, key: str, hint: str) -> dict[str, Any]:

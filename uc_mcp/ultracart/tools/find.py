@@ -16,20 +16,20 @@ How a query is answered, cheapest first, each step one API call within ``max_cal
 Every candidate is re-checked locally (:func:`assist.explain`): exact email and oid hits first,
 then exact names, then prefixes and substrings. A candidate the API returned that the local check
 cannot explain (an API match rule we do not know) is kept last as "matched by the API's <filter>".
+What every provider's find shares (the candidates, the notice, the ranked answer) is core/ranking.py's.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field
 
-from ...core.budget import MIN_MAX_TOKENS, estimate_tokens, fit_list, result_json, text_tokens
 from ...core.errors import NotFound
 from ...core.paging import OFFSET
+from ...core.ranking import Candidates, Outcome, ranked_result
 from ...core.toolspec import ToolContext, ToolSpec
 from ...ui import TABLE_VIEW
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
@@ -38,7 +38,6 @@ from .assist import (
     PAGE,
     BudgetSpent,
     CallBudget,
-    Match,
     MaxCalls,
     customers_page,
     digits,
@@ -46,11 +45,10 @@ from .assist import (
     fold,
     is_phone,
 )
-from .common import LIST_ID_FIELDS, ListResult, StrictInput, mark
+from .common import LIST_ID_FIELDS, ListResult, StrictInput
 from .customer_filters import FILTER_FIELDS, selection
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-FIT_NOTICE_ROOM = 50  # tokens: about what fit_list's notice of a cut takes
 # A phone may be on any of four address fields, and the API's filters cannot be OR-ed: one call each.
 PHONE_FILTERS = ("billing_day_phone", "billing_evening_phone", "shipping_day_phone", "shipping_evening_phone")
 
@@ -81,26 +79,9 @@ class FindResult(ListResult):
     )
 
 
-@dataclass(slots=True)
-class Candidates:
-    """Customers found so far, by oid, with the best reason each matched."""
-
-    found: dict[int, tuple[Match, dict[str, Any]]] = field(default_factory=dict)
-
-    def add(self, customer: Mapping[str, Any], query: str, api_reason: str | None, keep: bool) -> bool:
-        oid = customer.get("customer_profile_oid")
-        if not isinstance(oid, int):
-            return False
-        match = explain(customer, query) or (Match(5, f"matched by the API's {api_reason}") if keep else None)
-        if match is None:
-            return False
-        known = self.found.get(oid)
-        if known is None or match < known[0]:
-            self.found[oid] = (match, dict(customer))
-        return True
-
-    def ranked(self) -> list[tuple[Match, dict[str, Any]]]:
-        return sorted(self.found.values(), key=lambda pair: (pair[0], pair[1].get("customer_profile_oid", 0)))
+def empty_candidates() -> Candidates:
+    """Customers found so far, by oid, with the best reason each matched (equal matches by oid)."""
+    return Candidates(explain, "customer_profile_oid", int, lambda customer: customer.get("customer_profile_oid", 0))
 
 
 def interpret(query: str) -> str:
@@ -154,24 +135,24 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
     budget = CallBudget(request.max_calls)
     chosen = selection(request)
     narrowing = chosen.api
-    candidates = Candidates()
+    found = empty_candidates()
     how: list[str] = chosen.meaning()
     stopped = False  # max_calls ran out
     overflowing: list[str] = []  # filters that matched more customers than the page that was ranked
     try:
-        await _direct(ctx, budget, query, kind, candidates, how)
+        await _direct(ctx, budget, query, kind, found, how)
         # A number is ambiguous: customer 4471 and "the phone ending 4471" are both tried (an oid hit ranks
         # first). Any other exact hit (a full email) makes the filters pointless.
-        if kind == "oid" or not any(match.rank == 0 for match, _ in candidates.found.values()):
+        if kind == "oid" or not found.exact():
             for label, filters in filter_steps(query, kind):
                 page = await customers_page(ctx.api, budget, label, {**filters, **narrowing})
-                added = sum(candidates.add(customer, query, label, keep=True) for customer in page.items)
+                added = sum(found.add(customer, query, label) for customer in page.items)
                 how.append(f"{label}: {added} match(es)" + (" in the first page; more exist" if page.more else ""))
                 if page.more:
                     overflowing.append(label)
-        if not candidates.found and request.scan:
-            await _scan(ctx, budget, query, narrowing, candidates, how)
-        elif kind == "oid" and request.scan and any(match.rank == 0 for match, _ in candidates.found.values()):
+        if not found.found and request.scan:
+            await _scan(ctx, budget, query, narrowing, found, how)
+        elif kind == "oid" and request.scan and found.exact():
             how.append(
                 f"not scanned for phone endings (customer {query} exists); to search phones only, call again with "
                 f"query='-{query}'"
@@ -182,37 +163,23 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
     complete = not stopped and not overflowing
     matched = [
         {**customer_view(customer), "matched": match.reason}
-        for match, customer in candidates.ranked()
+        for match, customer in found.ranked()
         if _in_scope(customer, narrowing)
     ]
-    rows = matched[: request.limit]
     extras = {"interpreted_as": kind, "how": how, "api_calls": budget.used, "complete": complete}
-    # The table gets what the rest of the result (with its longest notice) leaves of the budget, plus
-    # the room of fit_list's own notice of a cut, which ours replaces; the loop below makes sure.
-    longest = _notice(stopped, overflowing, 0, len(matched), request)
-    reserve = estimate_tokens({**extras, "notice": longest or "", "sandbox": True})
-    if reserve > ctx.max_tokens // 2:  # a tight budget: what the filters mean in fewer words, rows first
-        extras["how"] = chosen.meaning(terse=True) + how[len(chosen.meaning()) :]
-        reserve = estimate_tokens({**extras, "notice": longest or "", "sandbox": True})
-    table = fit_list(
-        rows,
-        total=len(matched),
-        max_tokens=max(MIN_MAX_TOKENS, ctx.max_tokens - reserve + FIT_NOTICE_ROOM),
+    # For a tight budget: what the filters mean in fewer words.
+    terse = {**extras, "how": chosen.meaning(terse=True) + how[len(chosen.meaning()) :]}
+    return ranked_result(
+        ctx,
+        matched,
+        _outcome(stopped, overflowing, len(matched), request),
+        extras=extras,
         detail_hint="call ultracart_get_customer with its customer_profile_oid",
         id_fields=LIST_ID_FIELDS,
         columns=(*COMPACT_CUSTOMER_FIELDS, "matched"),
+        paging={"next_offset": None},  # a ListResult's, though a ranked answer has no next page
+        terse=terse,
     )
-    # A ranked answer, not a page: no next_offset, and fit_list's notice of a cut (which speaks of
-    # offsets and fields=[...], parameters this tool does not take) gives way to ours.
-    items: list[Any] = table["items"]
-    shortened = table.get("notice") if len(items) == len(rows) else None  # only long values trimmed
-    while True:
-        notice = " ".join(filter(None, (shortened, _notice(stopped, overflowing, len(items), len(matched), request))))
-        result = {**table, "items": items, "returned": len(items), "next_offset": None, "notice": notice or None}
-        result = mark(ctx, {**result, **extras})
-        if not items or text_tokens(result_json(result)) <= ctx.max_tokens:
-            return result
-        items = items[:-1]
 
 
 async def _direct(
@@ -234,7 +201,7 @@ async def _direct(
     except NotFound:
         how.append(f"{label}: no such customer")
         return
-    added = found.add(record or {}, query, label, keep=True)
+    added = found.add(record or {}, query, label)
     how.append(f"{label}: {'found' if added else 'no match'}")
 
 
@@ -249,7 +216,7 @@ async def _scan(
             pages += 1
             scanned += len(page.items)
             for customer in page.items:
-                found.add(customer, query, None, keep=False)
+                found.add(customer, query, None)
             if not page.more or not page.items:
                 how.append(f"scanned all {scanned} customers ({pages} page(s)): {len(found.found)} match(es)")
                 return
@@ -271,26 +238,17 @@ def _in_scope(customer: Mapping[str, Any], narrowing: Mapping[str, str]) -> bool
     )
 
 
-def _notice(stopped: bool, overflowing: list[str], shown: int, matched: int, request: FindCustomersInput) -> str | None:
-    parts = []
-    if shown < matched:
-        why = "raise limit for more" if shown == request.limit else "to fit the result budget"
-        parts.append(f"Showing the best {shown} of {matched} matches ({why}).")
-    if overflowing:
-        parts.append(
-            f"The {' and '.join(overflowing)} matched more than {PAGE} customers and only the first {PAGE} were "
-            "ranked, so better matches may be missing."
-        )
-    if stopped:
-        parts.append(
-            f"The search stopped at max_calls={request.max_calls}, so matches may be missing: call again with a "
-            "higher max_calls."
-        )
-    if parts:
-        parts.append("Or narrow the query (full email, billing_state).")
-    if not matched and not stopped and not overflowing:
-        parts.append("No customer matched. Try part of the email, the last name alone, or the phone's last 4 digits.")
-    return " ".join(parts) or None
+def _outcome(stopped: bool, overflowing: list[str], matched: int, request: FindCustomersInput) -> Outcome:
+    return Outcome(
+        matched=matched,
+        limit=request.limit,
+        max_calls=request.max_calls,
+        stopped=stopped,
+        overflowing=overflowing,
+        page=PAGE,
+        narrow="full email, billing_state",
+        nothing="Try part of the email, the last name alone, or the phone's last 4 digits.",
+    )
 
 
 TOOLS = (

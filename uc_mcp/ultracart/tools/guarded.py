@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, Field, model_validator
@@ -20,16 +21,15 @@ from ...core.changes import collection_changes, figure_changes, merge_changes
 from ...core.confirm import Binding, Guard, Preview
 from ...core.decline import decline_tool
 from ...core.errors import ProviderError
-from ...core.toolspec import Hints, ToolContext, ToolSpec
+from ...core.guarded import GuardedResult as GuardedBase
+from ...core.guarded import Token, guarded_spec
+from ...core.toolspec import ToolContext
 from ...ui import CONFIRM_VIEW
 from .. import models as m
 from ..api import tag_description
 from ..views import customer_view
-from .common import CustomerOid, ItemOid, ObjectResult, WriteInput, changes_field, mark
+from .common import CustomerOid, ItemOid, WriteInput, changes_field, mark
 
-Token = Annotated[
-    str, Field(max_length=128, description="The confirm token from the preview, after the user said yes.")
-]
 Amount = Annotated[
     Decimal,
     # Not strict (write inputs are): a JSON number is the natural way to send an amount.
@@ -41,14 +41,7 @@ CENT = Decimal("0.01")
 Days = Annotated[int, Field(ge=0, le=3650)]
 
 
-class GuardedResult(ObjectResult):
-    status: str = Field(description="executed | confirmation_required | declined")
-    question: str | None = None
-    preview: dict[str, Any] | None = Field(None, description="The target as it is now and the exact change.")
-    confirm: str | None = Field(
-        None, description="Single-use token: call again with confirm=<it> after the user's yes."
-    )
-    instructions: str | None = None
+class GuardedResult(GuardedBase):
     changes: dict[str, Any] | None = changes_field()
 
 
@@ -647,38 +640,8 @@ async def execute_link(request: MagicLinkInput, ctx: ToolContext, binding: Bindi
     )
 
 
-WRITE: Hints = {"read_only": False, "destructive": True, "idempotent": False}
-
-
-async def _only_through_the_guard(request: Any, ctx: ToolContext) -> dict[str, Any]:
-    # A guarded spec runs through its Guard (core/toolspec.py), which executes on the binding the person
-    # approved; there is no path that executes without one.
-    raise RuntimeError("a guarded tool runs only through its confirmation")
-
-
-def _spec(
-    name: str,
-    title: str,
-    toolset: str,
-    description: str,
-    model: type[WriteInput],
-    guard: Guard,
-    idempotent: bool = False,
-) -> ToolSpec:
-    flags: Hints = {**WRITE, "idempotent": idempotent, "toolset": toolset}
-    return ToolSpec(
-        name=name,
-        title=title,
-        description=description
-        + " Needs the user's explicit confirmation: the host asks them, or the result is a preview with a "
-        "confirm token to use only after they say yes.",
-        input_model=model,
-        output_model=GuardedResult,
-        handler=_only_through_the_guard,
-        guard=guard,
-        view=CONFIRM_VIEW,
-        **flags,
-    )
+# A guarded, destructive tool (core/guarded.py): its result a GuardedResult, its preview the confirmation card.
+_spec = partial(guarded_spec, output_model=GuardedResult, view=CONFIRM_VIEW)
 
 
 TOOLS = (

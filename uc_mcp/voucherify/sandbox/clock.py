@@ -1,4 +1,5 @@
-"""Time in the Voucherify sandbox: one injectable clock and Voucherify's date-time format.
+"""Time in the Voucherify sandbox: Voucherify's date-time format (the clock itself is every provider's:
+core/sandbox/clock.py).
 
 Voucherify renders date-times as ISO-8601 in UTC with milliseconds and ``Z`` (``2022-08-30T06:32:07.380Z``) and
 dates as ``YYYY-MM-DD``. The store keeps instants as integer milliseconds since the epoch, so that ordering and
@@ -8,33 +9,11 @@ the ``created_at`` cursor compare numbers, and renders them on the way out.
 from __future__ import annotations
 
 import re
-import time
-from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, date, datetime
 
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time(), UTC)
-
-
-class FixedClock:
-    """A clock tests move by hand, so expiry and the progress of async actions are deterministic."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
+from ...core.sandbox.clock import Clock as Clock  # every provider's sandbox clock (core/sandbox/clock.py)
+from ...core.sandbox.clock import FixedClock as FixedClock
+from ...core.sandbox.clock import SystemClock as SystemClock
 
 
 def millis(moment: datetime) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx2
 
 from ...core.sandbox.faults import FaultConfig, FaultMiddleware
-from ...core.sandbox.transport import SandboxTransport
+from ...core.sandbox.runtime import HostedSandbox
 from .app import DEFAULT_APP_ID, DEFAULT_APP_TOKEN, SandboxApp, create_app
 from .clock import Clock
 from .faults import voucherify_faults
@@ -41,21 +41,18 @@ class SandboxOptions:
     clock: Clock | None = None
 
 
-class Sandbox:
-    """A running sandbox: ``store`` holds the data, ``asgi`` answers HTTP (with the fault layer)."""
+class Sandbox(HostedSandbox):
+    """A running sandbox: ``store`` holds the data, ``asgi`` answers HTTP with the fault layer
+    (core/sandbox/runtime.py)."""
+
+    DEFAULT_PORT = 8766
+    store: SandboxStore
 
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
         self.store = SandboxStore.open(options.db, customers=options.customers, seed=options.seed, clock=options.clock)
         self.app: SandboxApp = create_app(self.store, app_id=options.app_id, app_token=options.app_token)
         self.faults: FaultMiddleware = voucherify_faults(self.app, options.faults)
-
-    @property
-    def asgi(self) -> Any:
-        return self.faults
-
-    def transport(self) -> SandboxTransport:
-        return SandboxTransport(self.faults)
 
     def client(self, *, timeout: float = 10.0, **kwargs: Any) -> httpx2.AsyncClient:
         """An ``httpx2`` client wired to this sandbox in process, authenticated with the key pair."""
@@ -64,12 +61,3 @@ class Sandbox:
         return httpx2.AsyncClient(
             base_url=IN_PROCESS_BASE_URL, transport=self.transport(), timeout=timeout, headers=headers, **kwargs
         )
-
-    def serve(self, host: str = "127.0.0.1", port: int = 8766) -> None:
-        """Serve on a socket until interrupted (blocking)."""
-        import uvicorn
-
-        uvicorn.run(self.faults, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
-
-    def close(self) -> None:
-        self.store.close()

@@ -2,7 +2,7 @@
 
 Every public method is one API operation's behaviour and returns the JSON-ready answer (the app adds status and
 headers). One connection per store, guarded by a lock; writes run in ``BEGIN IMMEDIATE`` transactions so that
-two sandbox processes may share one database file (WAL mode).
+two sandbox processes may share one database file (WAL mode: core/sandbox/store.py).
 
 Behaviour the reference states, and where it is implemented:
 
@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ...core.sandbox.store import MEMORY, SqliteStore, connect
 from . import seeding
 from .clock import Clock, SystemClock, format_ms, millis
 from .documents import apply_fields, new_doc, render_customer, render_voucher, voucher_status
@@ -76,10 +77,9 @@ def _copy_template(customers: int, seed: int, target: sqlite3.Connection) -> Non
         template.backup(target)
 
 
-class SandboxStore:
+class SandboxStore(SqliteStore):
     def __init__(self, conn: sqlite3.Connection, *, clock: Clock, seed: int) -> None:
-        self._conn = conn
-        self._lock = threading.RLock()
+        super().__init__(conn)
         self.clock = clock
         self.seed = seed
         self.path = ""
@@ -95,41 +95,18 @@ class SandboxStore:
         An existing database is never re-seeded: ``customers`` and ``seed`` only matter the first time (the
         seed kept in the database keeps drawing its ids).
         """
-        memory = str(path) == ":memory:"
-        if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
-        if not memory:
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn = connect(path)
         store = cls(conn, clock=clock or SystemClock(), seed=seed)
         store.path = str(path)
-        if memory and customers <= _TEMPLATE_MAX_CUSTOMERS:
+        if str(path) == MEMORY and customers <= _TEMPLATE_MAX_CUSTOMERS:
             _copy_template(customers, seed, conn)
             return store
-        with store._write():
-            fresh = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None
-            if fresh:
-                _seed_new(conn, customers, seed)
-            else:
-                store.seed = int(conn.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()[0])
+
+        def reopen(conn: sqlite3.Connection) -> None:
+            store.seed = int(conn.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()[0])
+
+        store._seed_once(lambda conn: _seed_new(conn, customers, seed), reopen)
         return store
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
     @contextmanager
     def writing(self) -> Iterator[Rows]:

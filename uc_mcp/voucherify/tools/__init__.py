@@ -7,8 +7,8 @@ from it, and tests iterate it. One module per toolset; a new toolset adds its mo
 from __future__ import annotations
 
 from ...core.toolspec import ToolSpec
-from ..provider import DEFAULT_TOOLSETS as DEFAULT_TOOLSETS  # the provider states them
-from ..provider import TOOLSETS as TOOLSETS
+from ..names import DEFAULT_TOOLSETS as DEFAULT_TOOLSETS  # the provider states them
+from ..names import TOOLSETS as TOOLSETS
 from . import activity, bulk, customers, find, guarded, overview
 
 TOOLS: tuple[ToolSpec, ...] = (

@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from ...core.budget import PagePosition, View, fit_list, fit_object
+from ...core import results
+from ...core.budget import PagePosition, View, fit_list
 from ...core.paging import AfterCursor, Page
 from ...core.results import ObjectResult as ObjectResult  # the bases live in core/results.py (every provider's)
 from ...core.results import Result as Result
 from ...core.results import StrictInput as StrictInput
 from ...core.results import WriteInput as WriteInput
 from ...core.results import mark as mark
+from ...core.results import one_object as one_object
 from ...core.toolspec import ToolContext
 
 # ``{customerId}`` resolves an id or a source_id (reference §3). A source_id is the merchant's own key: any text,
@@ -107,24 +109,6 @@ def cursor_list(
     return mark(ctx, result)
 
 
-def _dumped(value: Any) -> dict[str, Any]:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return dict(value or {})
-
-
-def one_object(
-    ctx: ToolContext, key: str, value: Any, fields: Sequence[str] | None = None, *, hint: str | None = None
-) -> dict[str, Any]:
-    """One record under ``key``, fitted to the budget; ``hint`` says how to see what was cut."""
-    fitted = fit_object(_dumped(value), max_tokens=ctx.max_tokens - 40, fields=fields, detail_hint=hint)
-    notice = fitted.pop("notice") if "notice" in fitted else None
-    result: dict[str, Any] = {key: fitted}
-    if notice:
-        result["notice"] = notice
-    return mark(ctx, result)
-
-
 CHANGES_DESCRIPTION: Final = (
     "What this write changed. before/after: the old and new value of each changed field (address and metadata by "
     "the sub-fields that changed; a field missing on one side was empty there). added: a customer this call created."
@@ -147,17 +131,5 @@ def changed_object(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A write's result: the record as stored under ``key``, its ``changes`` and ``extra`` (e.g. the outcome),
-    fitted to the budget together. Long values are shortened in both alike; if that is not enough the record goes
-    first (it can be read again, the values it had before cannot), and only its ids are kept."""
-    record = _dumped(value)
-    extra = extra or {}
-    whole: dict[str, Any] = {key: record, **({"changes": dict(changes)} if changes else {}), **extra}
-    protected = ("changes", *extra)
-    fitted = fit_object(whole, max_tokens=ctx.max_tokens - 40, detail_hint=hint, id_fields=protected)
-    notice = fitted.pop("notice") if "notice" in fitted else None
-    result: dict[str, Any] = dict(fitted)
-    if key not in result:  # the output schema requires the record: at least which one it is
-        result[key] = {name: record[name] for name in RECORD_IDS if name in record}
-    if notice:
-        result["notice"] = notice
-    return mark(ctx, result)
+    fitted to the budget together (core/results.py); when the record cannot fit, its ``RECORD_IDS`` say which."""
+    return results.changed_object(ctx, key, value, changes, record_ids=RECORD_IDS, hint=hint, extra=extra)

@@ -22,7 +22,8 @@ as well (that would need a scan of every customer): Voucherify allows several cu
 case, and the filter finds those that share the exact spelling.
 
 Every candidate is re-checked here (:func:`explain`) to rank it and say why it matched; one the API returned that
-the local check cannot explain is kept last, as "matched by the API's <step>".
+the local check cannot explain is kept last, as "matched by the API's <step>". What every provider's find shares
+(the candidates, the notice, the ranked answer) is core/ranking.py's.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ from typing import Any, Final
 
 from pydantic import Field
 
-from ...core.budget import MIN_MAX_TOKENS, estimate_tokens, fit_list, result_json, text_tokens
 from ...core.callbudget import BudgetSpent, CallBudget
 from ...core.errors import NotFound
 from ...core.paging import Page
+from ...core.ranking import Candidates, Match, Outcome, digits, is_phone, ranked_result
 from ...core.toolspec import ToolContext, ToolSpec
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
-from .common import Result, StrictInput, mark
+from .common import Result, StrictInput
 
 MaxCalls = Field(
     8,
@@ -52,10 +53,7 @@ MaxCalls = Field(
 PAGE: Final = 100  # the API's largest page (reference §4.6)
 MAX_PAGE: Final = 99  # the API's last page number; past it the walk follows the created_at cursor
 EMAIL_SHAPE: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-FIT_NOTICE_ROOM: Final = 50  # tokens: about what fit_list's notice of a cut takes (ours replaces it)
 ID_FIELDS: Final = ("id", "email")
-_DIGITS: Final = re.compile(r"\D")
-_PHONE: Final = re.compile(r"^\+?[\d\s().-]+$")
 
 
 class FindCustomersInput(StrictInput):
@@ -91,23 +89,6 @@ class FindResult(Result):
 
 def fold(text: Any) -> str:
     return " ".join(text.split()).casefold() if isinstance(text, str) else ""
-
-
-def digits(text: Any) -> str:
-    return _DIGITS.sub("", text) if isinstance(text, str) else ""
-
-
-def is_phone(query: str) -> bool:
-    """A phone number or a fragment of one ("0143", "+1 512 555 0143"): digits and separators, 4 digits at least."""
-    return bool(_PHONE.match(query.strip())) and len(digits(query)) >= 4
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Match:
-    """Why a customer matched: lower ``rank`` is better (0 = an exact id, source_id or email)."""
-
-    rank: int
-    reason: str
 
 
 def _identity(customer: Mapping[str, Any], query: str, needle: str) -> list[Match]:
@@ -189,33 +170,10 @@ def explain(customer: Mapping[str, Any], query: str) -> Match | None:
     return min(found) if found else None
 
 
-@dataclass(slots=True)
-class Candidates:
-    """Customers found so far, by id, with the best reason each matched."""
-
-    found: dict[str, tuple[Match, dict[str, Any]]] = field(default_factory=dict)
-
-    def add(self, customer: Mapping[str, Any], query: str, api_step: str | None) -> bool:
-        """Keep ``customer`` when it matches ``query`` — or, found by an API step, in any case (last)."""
-        customer_id = customer.get("id")
-        if not isinstance(customer_id, str):
-            return False
-        match = explain(customer, query) or (Match(5, f"matched by the API's {api_step}") if api_step else None)
-        if match is None:
-            return False
-        known = self.found.get(customer_id)
-        if known is None or match < known[0]:
-            self.found[customer_id] = (match, dict(customer))
-        return True
-
-    def exact(self) -> bool:
-        return any(match.rank == 0 for match, _ in self.found.values())
-
-    def ranked(self) -> list[tuple[Match, dict[str, Any]]]:
-        # Ties read best by name (then id, for a stable order).
-        return sorted(
-            self.found.values(), key=lambda pair: (pair[0], fold(pair[1].get("name")), str(pair[1].get("id")))
-        )
+def empty_candidates() -> Candidates:
+    """Customers found so far, by id, with the best reason each matched. Ties read best by name (then id, for a
+    stable order)."""
+    return Candidates(explain, "id", str, lambda customer: (fold(customer.get("name")), str(customer.get("id"))))
 
 
 # -- what the query is, and which API steps suit it ------------------------------------------------------------
@@ -273,7 +231,7 @@ class Search:
     query: str
     kind: str
     budget: CallBudget
-    candidates: Candidates = field(default_factory=Candidates)
+    candidates: Candidates = field(default_factory=empty_candidates)
     how: list[str] = field(default_factory=list)
     overflowing: list[str] = field(default_factory=list)  # filters that matched more than the page ranked
     scanned: int = 0
@@ -360,60 +318,31 @@ async def find_customers(request: FindCustomersInput, ctx: ToolContext) -> dict[
 
 def _result(ctx: ToolContext, request: FindCustomersInput, search: Search, stopped: bool) -> dict[str, Any]:
     matched = [{**customer_view(customer), "matched": match.reason} for match, customer in search.candidates.ranked()]
-    rows = matched[: request.limit]
+    outcome = Outcome(
+        matched=len(matched),
+        limit=request.limit,
+        max_calls=request.max_calls,
+        stopped=stopped,
+        overflowing=search.overflowing,
+        page=PAGE,
+        narrow="a full email, a source_id",
+        nothing="Try part of the email, one word of the name, or the phone's last 4 digits.",
+    )
     extras = {
         "interpreted_as": search.kind,
         "how": search.how,
         "api_calls": search.budget.used,
         "complete": not stopped and not search.overflowing,
     }
-    # The table gets what the rest of the result (with its longest notice) leaves of the budget, plus the room of
-    # fit_list's own notice of a cut, which ours replaces; the loop below makes sure.
-    longest = _notice(stopped, search.overflowing, 0, len(matched), request)
-    reserve = estimate_tokens({**extras, "notice": longest or "", "sandbox": True})
-    table = fit_list(
-        rows,
-        total=len(matched),
-        max_tokens=max(MIN_MAX_TOKENS, ctx.max_tokens - reserve + FIT_NOTICE_ROOM),
+    return ranked_result(
+        ctx,
+        matched,
+        outcome,
+        extras=extras,
         detail_hint="call voucherify_customer_overview or voucherify_get_customer with its id",
         id_fields=ID_FIELDS,
         columns=(*COMPACT_CUSTOMER_FIELDS, "matched"),
     )
-    # A ranked answer, not a page: fit_list's paging keys and its notice of a cut (which speaks of offsets) give
-    # way to ours.
-    items: list[Any] = table["items"]
-    shortened = table.get("notice") if len(items) == len(rows) else None  # only long values trimmed
-    base = {key: value for key, value in table.items() if key not in ("next_offset", "notice")}
-    while True:
-        notice = " ".join(
-            filter(None, (shortened, _notice(stopped, search.overflowing, len(items), len(matched), request)))
-        )
-        result = mark(ctx, {**base, "items": items, "returned": len(items), "notice": notice or None, **extras})
-        if not items or text_tokens(result_json(result)) <= ctx.max_tokens:
-            return result
-        items = items[:-1]
-
-
-def _notice(stopped: bool, overflowing: list[str], shown: int, matched: int, request: FindCustomersInput) -> str | None:
-    parts = []
-    if shown < matched:
-        why = "raise limit for more" if shown == request.limit else "to fit the result budget"
-        parts.append(f"Showing the best {shown} of {matched} matches ({why}).")
-    if overflowing:
-        parts.append(
-            f"The {' and '.join(overflowing)} matched more than {PAGE} customers and only the first {PAGE} were "
-            "ranked, so better matches may be missing."
-        )
-    if stopped:
-        parts.append(
-            f"The search stopped at max_calls={request.max_calls}, so matches may be missing: call again with a "
-            "higher max_calls."
-        )
-    if parts:
-        parts.append("Or narrow the query (a full email, a source_id).")
-    if not matched and not stopped and not overflowing:
-        parts.append("No customer matched. Try part of the email, one word of the name, or the phone's last 4 digits.")
-    return " ".join(parts) or None
 
 
 TOOLS = (
