@@ -1,0 +1,1 @@
+"""The Wishlist (TWC): customers of a TWC tenant through its customer service API (issue 19)."""
