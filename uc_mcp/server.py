@@ -15,12 +15,14 @@ from typing import Any, Final, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 
+from . import __version__
 from .core.apps import AppsVisibility
 from .core.audit import AuditLog, default_audit_path
 from .core.budget import RESULT_HEADROOM_TOKENS
 from .core.confirm import Confirmations, install_round_tracking
 from .core.errors import ConfigurationError
 from .core.logs import protect_logging
+from .core.prompts import PromptRequests
 from .core.provider import Backend, Provider, ProviderSettings
 from .core.redact import Redactor
 from .core.toolspec import ToolContext, ToolSpec, build_tool
@@ -343,6 +345,7 @@ def build_server(
     listed = [] if dynamic and not settings.toolsets else enabled_tools(settings, runtime, scope)
     server = MCPServer(
         name="uc-mcp",
+        version=__version__,  # serverInfo.version; a constant (importlib.metadata.version: 1-2 ms more start-up)
         instructions=instructions(runtime),
         tools=[build_tool(spec, contexts[owner.provider.name]) for owner, spec in listed],
         request_state_security=request_state_security(settings, confirmations),
@@ -351,6 +354,7 @@ def build_server(
         middleware=[AppsVisibility()],
     )
     install_round_tracking(server)
+    server.middleware.append(PromptRequests(server))  # a bad prompts/get names what is wrong, no traceback
     # Resources and prompts follow the scope of the tools that return their data or that they drive.
     enabled = {spec.name for _, spec in listed}
     for name, provider_runtime in runtime.providers.items():

@@ -9,6 +9,7 @@ open: extra keys never break a host.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from types import UnionType
@@ -26,7 +27,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from .budget import fit_object
+from .budget import View, fit_object
 from .toolspec import ToolContext
 
 __all__ = [
@@ -37,7 +38,9 @@ __all__ = [
     "WriteInput",
     "changed_object",
     "mark",
+    "not_blank",
     "one_object",
+    "real_moment",
 ]
 
 
@@ -101,6 +104,30 @@ class WriteInput(StrictInput):
         return schema
 
 
+def not_blank(value: str) -> str:
+    """A pydantic ``AfterValidator`` of a free-text argument that must say something (a search's query): spaces
+    alone, of any kind, pass a ``min_length`` but leave nothing to look for (read as an empty id, or as a filter
+    that matches everyone)."""
+    if not value.split():
+        raise ValueError("must hold more than spaces")
+    return value
+
+
+def real_moment(value: str) -> str:
+    """A pydantic ``AfterValidator`` of a date or date-time a tool takes (ISO 8601, its shape the schema's pattern):
+    the moment must exist — 2024-02-30, 25:61 and an offset of +99:99 have the shape. Refused here, the error names
+    the tool's field; sent, the API's error would name its own parameter (or a comparison would fail for another
+    reason), after a call."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            "not a real date or time (the day, hour, minute or offset is out of range); expected ISO 8601 such as "
+            "2024-05-01 or 2024-05-01T09:30:00Z"
+        ) from None
+    return value
+
+
 class Result(BaseModel):
     """Results are open: extra keys never break a host."""
 
@@ -135,11 +162,18 @@ def _dumped(value: Any) -> dict[str, Any]:
 
 
 def one_object(
-    ctx: ToolContext, key: str, value: Any, fields: Sequence[str] | None = None, *, hint: str | None = None
+    ctx: ToolContext,
+    key: str,
+    value: Any,
+    fields: Sequence[str] | None = None,
+    *,
+    hint: str | None = None,
+    view: View | None = None,
 ) -> dict[str, Any]:
     """One record under ``key``, fitted to the budget. ``hint`` says how to see what was cut when the tool has no
-    ``fields`` parameter."""
-    fitted = fit_object(_dumped(value), max_tokens=ctx.max_tokens - 40, fields=fields, detail_hint=hint)
+    ``fields`` parameter. With ``view`` (the list's compact row), ``fields`` may also name the list table's
+    columns, as a list's ``fields`` may: a column a model saw in a list is a field it can ask one record for."""
+    fitted = fit_object(_dumped(value), max_tokens=ctx.max_tokens - 40, fields=fields, view=view, detail_hint=hint)
     # (Only popped when there: a fitted record remembers its JSON text until it is changed.)
     notice = fitted.pop("notice") if "notice" in fitted else None
     result: dict[str, Any] = {key: fitted}

@@ -35,6 +35,7 @@ from mcp.server.mcpserver.resolve import Resolve
 from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .apps import CALL_META_KEY, call_meta, decline_tool_name, shows_views, tool_ui
 from .audit import AuditEvent, AuditLog, Auditor, AuditUnavailable, new_request_id, targets
@@ -177,18 +178,30 @@ class ToolContext:
         )
 
 
+# Errors a validator of ours raised (ValueError, assert): pydantic's message prefixes "Value error, " or "Assertion
+# failed, " to our text, which is written for the model as it is.
+_OUR_ERRORS = frozenset({"value_error", "assertion_error"})
+
+
+def _problem(item: ErrorDetails) -> str:
+    """One error as "<field>: <what was expected>". An error of the whole input (two fields that exclude each
+    other) has no location: its text names the fields itself ("give exactly one of customer_id or email")."""
+    where = ".".join(str(part) for part in item["loc"])
+    kind = item["type"]
+    if kind == "missing":
+        what = "required"
+    elif kind == "extra_forbidden":
+        what = "not a parameter of this tool"
+    elif kind in _OUR_ERRORS and "error" in item.get("ctx", {}):
+        what = str(item["ctx"]["error"])
+    else:
+        what = item["msg"]
+    return f"{where}: {what}" if where else what
+
+
 def validation_message(tool: str, error: ValidationError) -> str:
     """Field names and expectations only; never the rejected value."""
-    problems = []
-    for item in error.errors(include_input=False, include_url=False)[:5]:
-        where = ".".join(str(part) for part in item["loc"]) or "arguments"
-        kind = item["type"]
-        if kind == "missing":
-            problems.append(f"{where}: required")
-        elif kind == "extra_forbidden":
-            problems.append(f"{where}: not a parameter of this tool")
-        else:
-            problems.append(f"{where}: {item['msg']}")
+    problems = [_problem(item) for item in error.errors(include_input=False, include_url=False)[:5]]
     more = len(error.errors()) - len(problems)
     tail = f" (and {more} more)" if more > 0 else ""
     return f"Invalid arguments for {tool}: " + "; ".join(problems) + tail + ". Fix them and call again."

@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import cache
 from types import GenericAlias
 from typing import Any, TypedDict, TypeVar, Unpack
-from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -22,6 +21,7 @@ from ..core.audit import new_request_id
 from ..core.errors import BadRequest, InvalidResponse
 from ..core.http import Decode, decode_json
 from ..core.paging import Page
+from ..core.paths import path_segment
 from . import models as m
 
 API_VERSION = "2017-03-01"
@@ -284,7 +284,8 @@ class UltraCartApi(ApiClient):
         tools that pass the record on: parsing it into ``Customer`` only to dump it again would cost more
         than the rest of the tool's own work (unknown fields survive either way: models keep extras)."""
         if email is not None:
-            path, operation = f"/customer/customers/by_email/{quote(email, safe='@+')}", "get_customer_by_email"
+            segment = path_segment(email, "email", safe="@+")
+            path, operation = f"/customer/customers/by_email/{segment}", "get_customer_by_email"
         else:
             path, operation = f"/customer/customers/{int(customer_profile_oid or 0)}", "get_customer"
         payload = await self._send("GET", path, operation, True, _params(_expand=_csv(expand)), None, None)
@@ -298,7 +299,7 @@ class UltraCartApi(ApiClient):
         return await self._call(
             m.CustomerResponse,
             "GET",
-            f"/customer/customers/by_email/{quote(email, safe='@+')}",
+            f"/customer/customers/by_email/{path_segment(email, 'email', safe='@+')}",
             operation="get_customer_by_email",
             params=_params(_expand=_csv(expand)),
         )
@@ -523,7 +524,8 @@ class UltraCartApi(ApiClient):
         return await self._call(
             m.CustomerMagicLinkResponse,
             "PUT",
-            f"/customer/customers/{int(customer_profile_oid)}/magic_link/{quote(storefront_host_name, safe='')}",
+            f"/customer/customers/{int(customer_profile_oid)}/magic_link/"
+            + path_segment(storefront_host_name, "storefront_host_name"),
             operation="get_magic_link",
         )
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, Literal, TypedDict, TypeVar, Unpack
-from urllib.parse import quote
 
 import httpx2
 from pydantic import BaseModel
@@ -25,6 +24,7 @@ from pydantic import BaseModel
 from ..core.api import ApiClient
 from ..core.errors import InvalidResponse
 from ..core.paging import Page
+from ..core.paths import path_segment
 from . import models as m
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -103,10 +103,8 @@ def deep_object(name: str, value: Any) -> dict[str, str]:
 
 def customer_path(customer_id: str, suffix: str = "") -> str:
     """``/v1/customers/{customerId}``: an id or a source_id (any text: a source_id may be an email or hold a
-    slash), percent-encoded as one path segment."""
-    if not customer_id:
-        raise ValueError("customer_id: must not be empty")
-    return f"/v1/customers/{quote(customer_id, safe='@')}{suffix}"
+    slash), percent-encoded as one path segment; "." and ".." are refused (core/paths.py)."""
+    return f"/v1/customers/{path_segment(customer_id, 'customer_id', safe='@')}{suffix}"
 
 
 class VoucherifyApi(ApiClient):
@@ -352,9 +350,7 @@ class VoucherifyApi(ApiClient):
 
     async def get_async_action(self, async_action_id: str) -> m.AsyncAction:
         """``GET /v1/async-actions/{asyncActionId}``: the action's status and, once DONE or FAILED, its result."""
-        if not async_action_id:
-            raise ValueError("async_action_id: must not be empty")
-        path = f"/v1/async-actions/{quote(async_action_id, safe='')}"
+        path = f"/v1/async-actions/{path_segment(async_action_id, 'async_action_id')}"
         return await self._call(m.AsyncAction, "GET", path, "get_async_action")
 
     async def _post_file(self, path: str, operation: str, file: bytes, filename: str, check: str) -> Any:

@@ -3,7 +3,7 @@
 ``voucherify://customers/{customer_id}`` and ``voucherify://customers/{customer_id}/overview`` are resource
 templates, as UltraCart's are: a host can attach a customer to a conversation without a tool call. ``customer_id``
 is what the API's ``{customerId}`` takes, an id (``cust_…``) or a source_id, percent-encoded when it holds
-characters a URI cannot (``voucherify://customers/shop%2F42``). They read through the same client, budget and
+characters a URI cannot (``voucherify://customers/shop%2F42``; a ``%`` of the source_id itself as ``%25``). They read through the same client, budget and
 outbound filter (``core/redact.py``) as the tools; a bad or unknown id is a resource error with the same one-line
 message a tool would give.
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from typing import Any, Final
-from urllib.parse import unquote
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from ..core import resources
+from ..core.paths import is_dot_segment
 from ..core.resources import MIME, ContextFactory, ResourceSpec, resource_text
 from ..core.toolspec import ToolContext
 from .tools.common import one_object
@@ -65,10 +65,10 @@ RESOURCES: tuple[ResourceSpec[str], ...] = (
 )
 
 
-def customer_id_of(text: str) -> str:
-    """The ``{customer_id}`` of a URI, percent-decoded; a resource error naming the part when it is no id."""
-    value = unquote(text)
-    if not _CUSTOMER_ID.match(value):
+def customer_id_of(value: str) -> str:
+    """The ``{customer_id}`` of a URI, as the SDK's template match percent-decoded it (once: decoding it again would
+    read the source_id ``a%41`` as ``aA``, another customer); a resource error naming the part when it is no id."""
+    if not _CUSTOMER_ID.match(value) or is_dot_segment(value):
         raise ResourceNotFoundError("customer_id: expected a Voucherify id (cust_...) or a source_id in the URI")
     return value
 

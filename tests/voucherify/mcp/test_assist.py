@@ -229,12 +229,25 @@ async def test_an_unknown_id_is_one_call_and_says_nothing_matched(h: Harness) ->
     assert result["notice"].startswith("No customer matched.")
 
 
-@pytest.mark.parametrize("max_calls", [1, 2])
-async def test_find_stops_at_max_calls_with_a_partial_answer(h: Harness, max_calls: int) -> None:
+@pytest.mark.parametrize(
+    ("max_calls", "how"),
+    [
+        (1, ["id/source_id lookup: no such customer", "stopped before the scan: max_calls=1 reached"]),
+        (
+            2,  # one page of the scan read: the lines say how far it got and where it stopped, in agreement
+            [
+                "id/source_id lookup: no such customer",
+                f"scanned {PAGE} of {CUSTOMERS} customers (1 page(s)) before max_calls ran out",
+                "stopped before page 2 of the scan: max_calls=2 reached",
+            ],
+        ),
+    ],
+)
+async def test_find_stops_at_max_calls_with_a_partial_answer(h: Harness, max_calls: int, how: list[str]) -> None:
     result = await h.call(FIND, {"query": "Qwxzy", "max_calls": max_calls})
     assert (result["api_calls"], result["complete"]) == (max_calls, False)
     assert f"max_calls={max_calls}" in result["notice"] and "higher max_calls" in result["notice"]
-    assert result["how"][-1] == "stopped before scan: max_calls=" + f"{max_calls} reached"
+    assert result["how"] == how
 
 
 async def test_a_partial_scan_keeps_what_the_pages_read_held(h: Harness) -> None:

@@ -364,7 +364,7 @@ TOO_MANY_ROWS = "Source_id\n" + "".join(f"c{n}\n" for n in range(bulk.CSV_MAX_RO
             "source_ids.1: the same source_id as source_ids.0",
         ),
         (METADATA, {"source_ids": ["a"], "metadata": {}}, "metadata: Dictionary should have at least 1 item"),
-        (METADATA, {"source_ids": ["a"], "metadata": {" ": 1}}, "metadata: Value error, keys must be 1-100 characters"),
+        (METADATA, {"source_ids": ["a"], "metadata": {" ": 1}}, "metadata: keys must be 1-100 characters"),
         (METADATA, {"metadata": {"k": 1}}, "source_ids: required"),
     ],
 )

@@ -10,8 +10,10 @@ read, a refused call and a guarded call without its token change nothing.
 How it is observed: the sandbox's app is wrapped to record every request it receives (method and raw path), and the
 SQLite store is digested (every row of every table) through a second, read-only connection.
 
-Tests marked ``xfail(strict=True)`` pin real defects found this way (reported to the lead with a reproduction):
-they fail on the code as it stands and must be flipped when the cause is fixed.
+The defects found this way (D1-D8 of issue 18's outside check: dot-segment ids, a CSV's byte order mark and
+unterminated quotes, impossible dates, a blank query, a made-up redeemables cursor, instructions in a metadata key,
+metadata over the API's limits) were pinned here as strict xfails and are plain regression tests since their fix;
+tests/voucherify/mcp/test_outside_check_fixes.py tests each one's class across the tools (and providers).
 """
 
 from __future__ import annotations
@@ -426,11 +428,6 @@ async def test_odd_ids_are_one_path_segment_and_not_found(h: Harness, name: str,
 DOT_SEGMENTS = (".", "..")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D1: a customer_id of '.' or '..' is sent as a dot path segment, which the HTTP client "
-    "normalises away: the request reaches another resource (the customer list, another customer, /v1/)",
-)
 @pytest.mark.parametrize("name", sorted(BY_CUSTOMER_ID))
 @pytest.mark.parametrize("customer_id", DOT_SEGMENTS)
 async def test_dot_segment_ids_are_refused_or_stay_on_the_customer(h: Harness, name: str, customer_id: str) -> None:
@@ -502,11 +499,6 @@ async def test_a_csv_is_read_as_a_person_means_it(h: Harness, csv: str, expected
     assert h.digest() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D2: a leading UTF-8 BOM stays in the first column's name: the preview takes Source_id for a "
-    "metadata column and promises a create, while the API strips the BOM and updates the existing customer",
-)
 @pytest.mark.parametrize(
     "csv",
     [
@@ -523,11 +515,6 @@ async def test_a_csv_with_a_byte_order_mark_previews_what_the_import_does(h: Har
     assert sample_rows(preview)[0][0] == JANE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D3: an unterminated quote runs to the end of the file (csv.reader is not strict): the rows after "
-    "it become one cell of one customer instead of being refused",
-)
 @pytest.mark.parametrize(
     "csv",
     [
@@ -553,11 +540,6 @@ IMPOSSIBLE_DATES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D4: date filters are checked by shape only: an impossible date is sent, and the API's 400 names "
-    "its own parameter (created_at[after], filters[created_at][conditions][$after]), not the tool's field",
-)
 @pytest.mark.parametrize(
     ("name", "arguments", "field_name"), IMPOSSIBLE_DATES, ids=[_case_id(case) for case in IMPOSSIBLE_DATES]
 )
@@ -567,22 +549,12 @@ async def test_an_impossible_date_is_refused_by_the_tools_field_name(
     await h.refused(name, arguments, field_name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D5: a whitespace-only query is refused as 'customer_id: must not be empty', a field "
-    "voucherify_find_customers does not have",
-)
 @pytest.mark.parametrize("query", [" ", "\t", "\u3000 \u00a0"], ids=["space", "tab", "unicode spaces"])
 async def test_a_blank_query_is_refused_as_query(h: Harness, query: str) -> None:
     text = await h.refused(FIND, {"query": query}, "query")
     assert "customer_id" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D6: voucherify_list_customer_redeemables passes a made-up cursor to the API as starting_after_id "
-    "and answers a page as if it were the next one (list_customers and list_customer_activity refuse it)",
-)
 async def test_a_made_up_redeemables_cursor_is_refused(h: Harness) -> None:
     before = h.digest()
     result = await h.call(REDEEMABLES, {"customer_id": JANE, "cursor": CANARY})
@@ -613,11 +585,6 @@ OVER_THE_APIS_METADATA_LIMITS: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D8: metadata values are not checked against the API's limits (strings of 10,000 characters, "
-    "5 levels): the call is sent and refused with HTTP 400 - for the bulk tools only after the person said yes",
-)
 @pytest.mark.parametrize(
     ("name", "arguments", "field_name"),
     OVER_THE_APIS_METADATA_LIMITS,
@@ -666,11 +633,6 @@ async def test_planted_instructions_in_a_list_or_a_search_are_pointed_at(h: Harn
         assert found["returned"] == 1 and found.get("warnings"), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect D7: the outbound filter scans metadata values, not keys: instructions planted in a key (any CSV "
-    "column a file invents becomes one) reach the model unmarked",
-)
 async def test_planted_instructions_in_a_metadata_key_are_pointed_at(h: Harness) -> None:
     await h.succeeded(CREATE, {"source_id": "planted-3", "metadata": {PLANTED[:100]: True}})
     one = await h.succeeded(GET, {"customer_id": "planted-3", "fields": ["metadata"]})

@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from ...core.changes import ListRule, Records, Values, record_changes
+from ...core.results import real_moment
 from .. import models as m
 from .common import VIEW_EXPANSION, CustomerOid, WriteInput
 
@@ -157,7 +158,10 @@ class CustomerChanges(CustomerWrite):
     pricing_tiers: list[TierName] | None = Field(None, max_length=10, description="The full set of tier names.")
 
 
-DateTimeText = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")]
+# A moment that exists, not only its shape (core/results.py): 2024-13-01T00:00 would only fail the comparison.
+DateTimeText = Annotated[
+    str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"), AfterValidator(real_moment)
+]
 
 
 class UpdateCustomerInput(WriteInput):

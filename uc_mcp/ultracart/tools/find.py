@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ...core.errors import NotFound
 from ...core.paging import OFFSET
 from ...core.ranking import Candidates, Outcome, ranked_result
+from ...core.results import not_blank
 from ...core.toolspec import ToolContext, ToolSpec
 from ...ui import TABLE_VIEW
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
@@ -54,7 +55,8 @@ PHONE_FILTERS = ("billing_day_phone", "billing_evening_phone", "shipping_day_pho
 
 
 class FindCustomersInput(StrictInput):
-    query: str = Field(
+    # Spaces alone would be sent as an empty filter, which matches every customer (core/results.py).
+    query: Annotated[str, AfterValidator(not_blank)] = Field(
         min_length=1,
         max_length=100,
         description="An email or part of one, a name, a company, a phone number or its last digits, or an oid.",

@@ -8,10 +8,11 @@ the page short (``core/paging.py``'s ``AfterCursor``), so nothing is skipped or 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ...core.budget import PagePosition
 from ...core.errors import BadRequest
@@ -26,6 +27,21 @@ VoucherType = Literal["GIFT_VOUCHER", "DISCOUNT_VOUCHER", "LOYALTY_CARD"]
 HolderRole = Literal["OWNER", "REFERRER", "REFEREE"]
 CampaignId = Annotated[str, Field(min_length=1, max_length=100)]
 BY_ID: Final = AfterCursor(lambda record: record.get("id"))
+# A redeemables cursor is always a holder id (reference §4.9: ``rh_…``): the API's more_starting_after or the id of
+# the last row shown. It is checked here because the API does not refuse an unknown starting_after_id (the list is
+# in id order: any text is a bound, as the sandbox reads it), so a made-up cursor would answer a page as if it were
+# the next one. (An activity cursor is checked by the API: 400 for an id that is not one of the customer's events.)
+_HOLDER_ID: Final = re.compile(r"^rh_[A-Za-z0-9]{1,100}$")
+
+
+def holder_cursor(value: str) -> str:
+    """A pydantic ``AfterValidator`` for the redeemables' ``cursor``."""
+    if not _HOLDER_ID.match(value):
+        raise ValueError(
+            "not a cursor this tool returned; pass next_cursor from the previous result unchanged, or leave cursor "
+            "out for the first page."
+        )
+    return value
 
 
 def _id_cursor(value: Any) -> str | None:
@@ -120,7 +136,7 @@ async def list_customer_segments(request: SegmentsInput, ctx: ToolContext) -> di
 class RedeemablesInput(FieldsInput):
     customer_id: CustomerId
     limit: int = Field(20, ge=1, le=100, description="Redeemables per page (1-100).")
-    cursor: CursorText | None = None
+    cursor: Annotated[CursorText, AfterValidator(holder_cursor)] | None = None
     order: Literal["id", "-id"] | None = None
     voucher_type: list[VoucherType] | None = Field(None, max_length=3, description="Any of these kinds.")
     campaign_type: list[CampaignType] | None = Field(None, max_length=5, description="Any of these campaign kinds.")

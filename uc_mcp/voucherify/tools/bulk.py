@@ -47,9 +47,10 @@ from pydantic import Field, field_validator
 from ...core.budget import fit_object
 from ...core.confirm import Binding, Guard, Preview
 from ...core.errors import NotFound, OutcomeUnknown
+from ...core.paths import DOT_SEGMENT_PROBLEM, is_dot_segment
 from ...core.toolspec import Hints, ToolContext, ToolSpec
 from .. import models as m
-from .common import ObjectResult, StrictInput, WriteInput, mark
+from .common import METADATA_KEY_CHARS, METADATA_KEYS, ObjectResult, StrictInput, WriteInput, checked_metadata, mark
 from .confirmation import Token, fitted, guarded_spec
 from .customers import CustomerFields, SourceId
 
@@ -105,10 +106,11 @@ CELL_LIMITS: Final[Mapping[str, int]] = {
     "address.country": 100,
 }
 METADATA_CELL: Final = 1000
-MAX_COLUMN_NAME: Final = 100
+MAX_COLUMN_NAME: Final = METADATA_KEY_CHARS  # a column becomes a metadata key
 # The shapes voucherify_create_customer accepts (tools/customers.py): something@domain.tld, and YYYY-MM-DD.
 EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+BOM: Final = "\ufeff"
 
 
 def _is_date(text: str) -> bool:
@@ -148,14 +150,19 @@ class _Problems:
 
 def _records(text: str, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
     """Each record of the file with its row number (blank rows count, as a spreadsheet shows them)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Strict: a quoted cell that never closes (or text after a closing quote) is an error, not the rest of the file
+    # swallowed into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     number = 0
     while True:
         number += 1
         try:
             cells = next(reader, None)
         except csv.Error:
-            problems.add(f"row {number}: not valid CSV (check its quotes)")
+            problems.add(
+                f"row {number}: not valid CSV (check its quotes: a quoted cell must end with a quote, followed by a "
+                "comma or the end of the line)"
+            )
             return
         if cells is None:
             return
@@ -187,6 +194,8 @@ def _cell_problem(target: str, value: str) -> str | None:
         return "not an email address"
     if target == "birthdate" and not _is_date(value):
         return "expected a date as YYYY-MM-DD"
+    if target in ("id", "source_id") and is_dot_segment(value):
+        return DOT_SEGMENT_PROBLEM  # looked up as {customerId} by the preview (core/paths.py)
     return None
 
 
@@ -270,8 +279,12 @@ class ImportCsvInput(WriteInput):
     @field_validator("csv")
     @classmethod
     def _valid_csv(cls, value: str) -> str:
-        parse_csv(value)
-        return value
+        # A leading byte order mark (Excel's "CSV UTF-8") is not part of the first column's name: the API drops it
+        # (assumed, as the sandbox reads the file as utf-8-sig). It is dropped here too, so that the preview, the
+        # signed arguments and the bytes sent are one text.
+        text = value.removeprefix(BOM)
+        parse_csv(text)
+        return text
 
 
 class BulkCustomerRow(CustomerFields):
@@ -299,7 +312,7 @@ class MetadataInBulkInput(WriteInput):
         min_length=1, max_length=MAX_BULK_ROWS, description="The customers; an unknown source_id is created."
     )
     metadata: dict[str, Any] = Field(
-        min_length=1, max_length=50, description="Merged into each customer's metadata, key by key."
+        min_length=1, max_length=METADATA_KEYS, description="Merged into each customer's metadata, key by key."
     )
     max_lookups: int = LOOKUPS_FIELD
     confirm: Token | None = None
@@ -312,9 +325,8 @@ class MetadataInBulkInput(WriteInput):
 
     @field_validator("metadata")
     @classmethod
-    def _keys(cls, metadata: dict[str, Any]) -> dict[str, Any]:
-        if any(not key.strip() or len(key) > MAX_COLUMN_NAME for key in metadata):
-            raise ValueError(f"keys must be 1-{MAX_COLUMN_NAME} characters")
+    def _within_limits(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        checked_metadata(metadata)
         return metadata
 
 

@@ -23,16 +23,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from ...core.budget import PagePosition
 from ...core.changes import collection_changes, record_changes
 from ...core.errors import NotFound
 from ...core.paging import AfterCursor, Page
+from ...core.paths import one_segment
 from ...core.toolspec import Hints, ToolContext, ToolSpec
 from .. import models as m
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 from .common import (
+    METADATA_KEYS,
     CursorListResult,
     CursorText,
     CustomerId,
@@ -43,6 +45,7 @@ from .common import (
     WriteInput,
     changed_object,
     changes_field,
+    checked_metadata,
     cursor_list,
     one_object,
 )
@@ -89,6 +92,8 @@ class GetCustomerInput(FieldsInput):
 
 # The API documents no length limits; these bound what a model sends (and the schema a host carries).
 EmailText = Annotated[str, Field(max_length=255, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# A source_id is looked up as {customerId} (an upsert's match, a bulk preview's count), and is how the customer is
+# read later: "." and ".." could never be (core/paths.py).
 SourceId = Annotated[
     str,
     Field(
@@ -97,6 +102,7 @@ SourceId = Annotated[
         pattern=r"^\S(.*\S)?$",
         description="Your own unique key (CRM id, email, ...); cannot change once set.",
     ),
+    AfterValidator(one_segment),
 ]
 
 
@@ -119,7 +125,7 @@ class CustomerFields(WriteInput):
     description: str | None = Field(None, max_length=1000, description="Free-text note about the customer.")
     address: AddressInput | None = None
     metadata: dict[str, Any] | None = Field(
-        None, max_length=50, description="Custom attributes, merged by key (null removes a key on update)."
+        None, max_length=METADATA_KEYS, description="Custom attributes, merged by key (null removes a key on update)."
     )
 
     @field_validator("birthdate")
@@ -131,10 +137,8 @@ class CustomerFields(WriteInput):
 
     @field_validator("metadata")
     @classmethod
-    def _metadata_keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value and any(not key.strip() or len(key) > 100 for key in value):
-            raise ValueError("keys must be 1-100 characters")
-        return value
+    def _metadata_within_limits(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return checked_metadata(value)
 
 
 class NewCustomer(CustomerFields):
@@ -310,7 +314,8 @@ async def list_customers(request: ListCustomersInput, ctx: ToolContext) -> dict[
 
 async def get_customer(request: GetCustomerInput, ctx: ToolContext) -> dict[str, Any]:
     record = await ctx.api.customer_record(request.customer_id)
-    return one_object(ctx, "customer", record, request.fields)
+    # fields=[...] may name the list table's columns (loyalty_points, spent_cents, ...) as well as the record's paths.
+    return one_object(ctx, "customer", record, request.fields, view=customer_view)
 
 
 # Fields every write moves, or that a write does not touch: not what the user changed.

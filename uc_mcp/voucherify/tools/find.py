@@ -31,14 +31,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ...core.callbudget import BudgetSpent, CallBudget
 from ...core.errors import NotFound
 from ...core.paging import Page
+from ...core.paths import is_dot_segment
 from ...core.ranking import Candidates, Match, Outcome, digits, is_phone, ranked_result
+from ...core.results import not_blank
 from ...core.toolspec import ToolContext, ToolSpec
 from ..views import COMPACT_CUSTOMER_FIELDS, customer_view
 from .common import Result, StrictInput
@@ -57,7 +59,8 @@ ID_FIELDS: Final = ("id", "email")
 
 
 class FindCustomersInput(StrictInput):
-    query: str = Field(
+    # Spaces alone would be looked up as an empty customer id (core/results.py).
+    query: Annotated[str, AfterValidator(not_blank)] = Field(
         min_length=1,
         max_length=255,
         description="An email or part of one, a name or part of one, a source_id, a customer id (cust_...), or a "
@@ -194,6 +197,8 @@ def direct_lookup(query: str, kind: str) -> bool:
     """Whether the query may be an id or a source_id, read directly (one call): an id, a single word, or a
     number written without separators (a numeric source_id; otherwise the end of a phone number)."""
     text = query.strip()
+    if is_dot_segment(text):
+        return False  # "." and ".." address no customer: read as a path they are the list or the API's root
     return kind in ("id", "word") or (kind == "phone" and text.isdigit())
 
 
@@ -276,10 +281,11 @@ class Search:
                     return
                 last_created = page.items[-1].get("created_at")
         except BudgetSpent:
-            if number > 1:  # (with no page read, the caller's line says the scan was never started)
-                of = f" of {self.store_size}" if self.store_size is not None else ""
-                self.how.append(f"scanned {self.scanned}{of} customers ({number - 1} page(s)) before max_calls ran out")
-            raise
+            if number == 1:
+                raise BudgetSpent("the scan") from None  # the caller's line: stopped before the scan
+            of = f" of {self.store_size}" if self.store_size is not None else ""
+            self.how.append(f"scanned {self.scanned}{of} customers ({number - 1} page(s)) before max_calls ran out")
+            raise BudgetSpent(f"page {number} of the scan") from None
 
     async def _page(self, number: int, last_created: Any) -> Page[dict[str, Any]]:
         api = self.ctx.api
