@@ -14,7 +14,7 @@ from functools import cache
 from .core.errors import ConfigurationError
 from .core.provider import Provider
 
-REGISTRY: tuple[str, ...] = ("uc_mcp.ultracart.provider", "uc_mcp.voucherify.provider")
+REGISTRY: tuple[str, ...] = ("uc_mcp.ultracart.provider", "uc_mcp.voucherify.provider", "uc_mcp.twc.provider")
 
 # Providers registered at run time, after the registry's (a test's provider, through ``registered``).
 _extra: list[Provider] = []

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.paths import REPO
+from uc_mcp.providers import REGISTRY
 
 PACKAGE = REPO / "uc_mcp"
-PROVIDERS = ("ultracart", "voucherify")
+# Every registered provider's package (uc_mcp/<name>/), from the registry: a new provider is checked too.
+PROVIDERS = tuple(module.split(".")[1] for module in REGISTRY)
 
 
 def module_name(path: Path) -> str:

@@ -142,7 +142,7 @@ async def test_through_the_tools_a_confirmation_does_nothing_while_redis_is_down
     from uc_mcp.server import build_server
 
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")):
             monkeypatch.delenv(name)
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

@@ -356,6 +356,7 @@ async def test_every_provider_answers_over_http_on_its_sandbox(tmp_path: Path) -
         "UC_MCP_SANDBOX_DB": str(tmp_path / "ultracart.sqlite3"),
         "UC_MCP_SANDBOX_CUSTOMERS": "30",
         "UC_MCP_VOUCHERIFY_SANDBOX_DB": str(tmp_path / "voucherify.sqlite3"),
+        "UC_MCP_TWC_SANDBOX_DB": str(tmp_path / "twc.sqlite3"),
         "UC_MCP_HTTP_TOKEN": AUTOMATION,
         "UC_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
     }
@@ -363,14 +364,17 @@ async def test_every_provider_answers_over_http_on_its_sandbox(tmp_path: Path) -
         async with connect(url, AUTOMATION) as client:
             assert client.instructions is not None
             assert "UltraCart" in client.instructions and "Voucherify" in client.instructions
+            assert "TWC" in client.instructions
             names = {tool.name for tool in (await client.list_tools()).tools}
             answers = [
                 await client.call_tool(tool, {"query": "jane@example.com"})
                 for tool in ("ultracart_find_customers", "voucherify_find_customers")
             ]
+            answers.append(await client.call_tool("twc_search_customers", {"email": "jane@example.com"}))
     assert {"ultracart_find_customers", "voucherify_find_customers", "voucherify_get_customer"} <= names
+    assert "twc_search_customers" in names
     for answer in answers:
         assert not answer.is_error, answer.content
         assert answer.structured_content is not None and answer.structured_content["sandbox"] is True
         assert "jane@example.com" in json.dumps(answer.structured_content)
-    assert (tmp_path / "voucherify.sqlite3").exists()
+    assert (tmp_path / "voucherify.sqlite3").exists() and (tmp_path / "twc.sqlite3").exists()

@@ -3,7 +3,7 @@
 A provider's conftest imports the fixtures it uses by name (pytest finds them there) and defines
 ``settings_factory``: settings for one test, on that test's copy of the provider's sandbox database, seeded once per
 session (``seeded_database``) and copied for every test (``database_copy``), so a test may change its copy freely.
-Settings never read ``.env`` or the caller's ``ULTRACART_*`` / ``VOUCHERIFY_*`` / ``UC_MCP_*`` environment
+Settings never read ``.env`` or the caller's ``ULTRACART_*`` / ``VOUCHERIFY_*`` / ``TWC_*`` / ``UC_MCP_*`` environment
 (``_hermetic_env``), so the suite behaves the same on any machine.
 
 Beside them, what the provider's tests of the same kind share: a server limited by ``--toolsets``/``--read-only``
@@ -36,7 +36,7 @@ ServerFactory = Callable[..., MCPServer]
 ScopedFactory = Callable[[str, list[str] | None, bool], MCPServer]
 AsgiScope = dict[str, Any]
 ASGIApp = Callable[[AsgiScope, Any, Any], Awaitable[None]]
-PROVIDER_PREFIXES = ("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")
+PROVIDER_PREFIXES = ("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")
 
 
 class Closable(Protocol):

@@ -24,7 +24,7 @@ KEY = "uck-SELECTION-CANARY-0123456789"
 @pytest.fixture(autouse=True)
 def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # the .env these tests write, and no other
 
@@ -88,7 +88,11 @@ def test_a_key_only_in_dot_env_is_what_the_doctor_and_the_server_use(tmp_path: P
     """As a user runs it: a key in .env, nothing in the environment. The doctor reports the real API
     (not "embedded sandbox … all checks passed"), and the key is never printed."""
     (tmp_path / ".env").write_text(f"ULTRACART_API_KEY={KEY}\n")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_"))
+    }
     env["UC_MCP_AUDIT_LOG"] = str(tmp_path / "audit.jsonl")
     done = subprocess.run(
         [sys.executable, "-m", "uc_mcp", "doctor", "--offline"],

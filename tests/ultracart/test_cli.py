@@ -19,7 +19,7 @@ from uc_mcp.settings import load_settings
 def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     """``uc-mcp ARGS`` with no credential anywhere: every provider on its embedded sandbox (``extra`` adds
     variables, e.g. ``UC_MCP_PROVIDERS``)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_"))}
     env |= {"UC_MCP_SANDBOX_DB": str(tmp_path / "cli.sqlite3"), "UC_MCP_SANDBOX_CUSTOMERS": "30", **extra}
     return subprocess.run(
         [sys.executable, "-m", "uc_mcp", *args], capture_output=True, text=True, env=env, timeout=120, check=False
@@ -103,7 +103,7 @@ def in_process(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, env: dict[str, str], *argv: str
 ) -> tuple[int, str, str]:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name, value in env.items():

@@ -45,7 +45,7 @@ PLACEHOLDERS = [
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 

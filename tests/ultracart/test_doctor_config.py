@@ -21,7 +21,7 @@ KEY = "uck-DOCTOR-CANARY-0123456789"
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")):
+        if name.upper().startswith(("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("UC_MCP_SANDBOX_DB", str(tmp_path / "sandbox.sqlite3"))

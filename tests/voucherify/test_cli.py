@@ -14,7 +14,7 @@ import pytest
 
 def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     """``uc-mcp ARGS`` with no provider variable set (the sandboxes' data under this test's directories)."""
-    prefixes = ("ULTRACART_", "VOUCHERIFY_", "UC_MCP_")
+    prefixes = ("ULTRACART_", "VOUCHERIFY_", "TWC_", "UC_MCP_")
     env = {name: value for name, value in os.environ.items() if not name.upper().startswith(prefixes)}
     env |= {"UC_MCP_VOUCHERIFY_SANDBOX_DB": str(tmp_path / "voucherify.sqlite3"), **extra}
     return subprocess.run(
