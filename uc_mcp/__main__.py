@@ -1,6 +1,6 @@
 """``python -m uc_mcp`` — the same as the ``uc-mcp`` command."""
 
-from uc_mcp.cli import main
+from uc_mcp.start import main
 
 if __name__ == "__main__":
     raise SystemExit(main())
