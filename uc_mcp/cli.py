@@ -184,11 +184,15 @@ def _run_http(args: argparse.Namespace) -> int:
 
 
 def _all_tools(args: argparse.Namespace) -> list[Any]:
-    """The tools a host would list: the providers this configuration runs, their toolsets (stdio)."""
-    from .server import enabled_tools, new_runtime
+    """The tools a host would list: the providers this configuration runs, their toolsets, and the cross-provider
+    tools listed with them (stdio)."""
+    from .server import cross_tables_listed, enabled_tools, new_runtime, only_reads
 
     settings = _settings(args)
-    return [spec for _, spec in enabled_tools(settings, new_runtime(settings, "stdio"))]
+    runtime = new_runtime(settings, "stdio")
+    listed = [spec for _, spec in enabled_tools(settings, runtime)]
+    read_only = only_reads(settings, None)
+    return listed + [spec for table in cross_tables_listed(settings, runtime) for spec in table.listable(read_only)]
 
 
 def _run_tools(args: argparse.Namespace) -> int:
@@ -225,29 +229,29 @@ def _run_schemas(args: argparse.Namespace) -> int:
     from .core import schema_cache
 
     source = schema_cache.source_digest()  # before the tool tables are imported: the seed must be their code's
-    from .providers import all_providers
     from .schemas import SCHEMA_DIR, check_all, definition, write_all
+    from .tables import all_tables
 
-    providers = all_providers()
+    tables = all_tables()
     if args.check:
-        differences = check_all(providers)
+        differences = check_all(tables)
         seed_problem = schema_cache.seed_problem(source)
         for line in [*differences, *([seed_problem] if seed_problem else [])]:
             print(line, file=sys.stderr)
         if differences or seed_problem:
             print("tool_schemas/ or the schema seed is out of date: run `uc-mcp schemas`", file=sys.stderr)
             return 1
-        count = sum(len(provider.tools()) for provider in providers)
-        print(f"tool_schemas/ and the schema seed match the code ({count} tools of {len(providers)} provider(s))")
+        count = sum(len(table.tools()) for table in tables)
+        print(f"tool_schemas/ and the schema seed match the code ({count} tools of {len(tables)} table(s))")
         return 0
     # The seed first: its schemas are generated afresh, and tool_schemas/ is written from them.
     try:
-        seeded = schema_cache.write_seed(lambda: [definition(spec) for p in providers for spec in p.tools()], source)
+        seeded = schema_cache.write_seed(lambda: [definition(spec) for t in tables for spec in t.tools()], source)
     except (OSError, RuntimeError) as error:  # an install that cannot be written, or sources edited meanwhile
         print(f"uc-mcp: the schema seed was not written: {error}", file=sys.stderr)
         return 1
-    written = write_all(providers)
-    print(f"wrote {len(written)} files to {SCHEMA_DIR}/<provider>/ and {seeded} schemas to {schema_cache.SEED}")
+    written = write_all(tables)
+    print(f"wrote {len(written)} files to {SCHEMA_DIR}/<table>/ and {seeded} schemas to {schema_cache.SEED}")
     return 0
 
 

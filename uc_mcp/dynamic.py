@@ -13,6 +13,7 @@ every client of a token scope: dynamic mode is refused there (``--toolsets`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -27,6 +28,7 @@ from .toolsets import Catalogue, select_tools
 
 if TYPE_CHECKING:
     from .settings import Settings
+    from .tables import CrossTable
 
 LIST_TOOL = "uc_mcp_list_toolsets"
 ENABLE_TOOL = "uc_mcp_enable_toolset"
@@ -49,6 +51,16 @@ class EnableToolsetResult(ObjectResult):
     enabled: list[str] = Field(description="The tools now listed (the client is told the list changed).")
 
 
+@dataclass(frozen=True, slots=True)
+class CrossToolset:
+    """A cross-provider table (tables.py: ``people``) offered as one toolset, with the context its tools run in;
+    ``enabled`` when --toolsets named it."""
+
+    table: CrossTable
+    context: Callable[[Context[Any, Any]], ToolContext]
+    enabled: bool = False
+
+
 def install_dynamic_toolsets(
     server: MCPServer,
     settings: Settings,
@@ -58,9 +70,11 @@ def install_dynamic_toolsets(
     contexts: Mapping[str, Callable[[Context[Any, Any]], ToolContext]],
     transport: Literal["stdio", "http"],
     listed: set[str],
+    cross: Sequence[CrossToolset] = (),
 ) -> None:
     """Add the two toolset tools to ``server``; ``allowed`` holds the (qualified) toolsets it may enable, within
-    the token's scope, and ``listed`` the names of the tools listed so far."""
+    the token's scope, ``listed`` the names of the tools listed so far, and ``cross`` the cross-provider toolsets
+    it may enable (by their bare name: they belong to no provider)."""
     if transport != "stdio":
         raise ConfigurationError(
             "UC_MCP_DYNAMIC_TOOLSETS works on stdio only (one host per process): over HTTP one server answers every "
@@ -68,9 +82,14 @@ def install_dynamic_toolsets(
         )
     providers = {provider.name: provider for provider in enabled_providers}
     catalogue = Catalogue(tuple(enabled_providers))
-    enabled: set[str] = set(catalogue.resolve(settings.toolsets)) if settings.toolsets else set()
+    crossing = {toolset.table.name: toolset for toolset in cross}
+    named = [name for name in settings.toolsets or () if name.strip() not in crossing]
+    enabled: set[str] = set(catalogue.resolve(named)) if named else set()
+    enabled |= {name for name, toolset in crossing.items() if toolset.enabled}
 
     def tools_of(toolset: str) -> list[tuple[str, ToolSpec]]:
+        if toolset in crossing:
+            return [(toolset, spec) for spec in crossing[toolset].table.listable(read_only)]
         provider = providers[toolset.split(".", 1)[0]]
         return [(provider.name, spec) for spec in select_tools(provider, provider.tools(), {toolset}, read_only)]
 
@@ -81,31 +100,51 @@ def install_dynamic_toolsets(
                 "enabled": toolset in enabled,
                 "tools": [spec.name for _, spec in tools_of(toolset) if not spec.app_only],
             }
-            for toolset in catalogue.known()
-            if toolset in allowed
+            for toolset in [*catalogue.known(), *crossing]
+            if toolset in allowed or toolset in crossing
         ]
         return {"toolsets": rows}
 
-    async def enable_toolset(request: EnableToolsetInput, ctx: ToolContext) -> dict[str, Any]:
-        try:
-            (toolset, *more) = catalogue.resolve([request.toolset], "toolset")
-        except ConfigurationError as problem:
-            raise ValueError(str(problem)) from None
-        if more or toolset not in allowed:
-            raise ValueError(
-                f"toolset: {request.toolset!r} is not one toolset this server may enable; see {LIST_TOOL}."
-            )
+    def add(toolset: str, context_of: Callable[[str], Callable[[Context[Any, Any]], ToolContext]]) -> list[str]:
+        """List the toolset's tools not listed yet; their names."""
         added = []
         for owner, spec in tools_of(toolset):
             if spec.name not in listed:
-                add_listed_tool(server, build_tool(spec, contexts[owner]))
+                add_listed_tool(server, build_tool(spec, context_of(owner)))
                 listed.add(spec.name)
                 added.append(spec.name)
+        return added
+
+    def add_provider_toolset(toolset: str) -> list[str]:
+        added = add(toolset, contexts.__getitem__)
         provider = providers[toolset.split(".", 1)[0]]
         if provider.register_resources is not None and added:
             provider.register_resources(server, contexts[provider.name], set(added), transport)
         if provider.register_prompts is not None and added:
             provider.register_prompts(server, listed)
+        return added
+
+    def add_cross_toolset(toolset: CrossToolset) -> list[str]:
+        added = add(toolset.table.name, lambda owner: toolset.context)
+        if added:
+            toolset.table.register(server, toolset.context, listed)
+        return added
+
+    def resolved(requested: str) -> str:
+        """The one toolset ``requested`` names that this server may enable; ValueError otherwise."""
+        if requested.strip() in crossing:
+            return requested.strip()
+        try:
+            (toolset, *more) = catalogue.resolve([requested], "toolset")
+        except ConfigurationError as problem:
+            raise ValueError(str(problem)) from None
+        if more or toolset not in allowed:
+            raise ValueError(f"toolset: {requested!r} is not one toolset this server may enable; see {LIST_TOOL}.")
+        return toolset
+
+    async def enable_toolset(request: EnableToolsetInput, ctx: ToolContext) -> dict[str, Any]:
+        toolset = resolved(request.toolset)
+        added = add_cross_toolset(crossing[toolset]) if toolset in crossing else add_provider_toolset(toolset)
         enabled.add(toolset)
         if added and ctx.mcp is not None:
             await tell_tools_changed(ctx.mcp)

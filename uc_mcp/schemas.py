@@ -1,4 +1,5 @@
-"""The reviewable API surface: one JSON file per tool in ``tool_schemas/<provider>/``, and the size budgets.
+"""The reviewable API surface: one JSON file per tool in ``tool_schemas/<table>/`` (each provider's, and each
+cross-provider table's: ``people``, tables.py), and the size budgets.
 
 Hosts put every tool's name, title, description and ``inputSchema`` into the model's context on
 every turn, so DESIGN.md caps them: each ``inputSchema`` ≤ 4 KB (≤ 10 KB for insert/update), each
@@ -15,6 +16,7 @@ from typing import Any
 
 from .core.provider import Provider
 from .core.toolspec import ToolSpec
+from .tables import CROSS_TABLES, CrossTable, Table
 
 INPUT_BUDGET = 4 * 1024
 WRITE_INPUT_BUDGET = 10 * 1024
@@ -113,27 +115,28 @@ def check(specs: Sequence[ToolSpec], folder: Path) -> list[str]:
     return differences
 
 
-def write_all(providers: Sequence[Provider], root: Path = SCHEMA_DIR) -> list[Path]:
-    """Every provider's tools into ``root/<provider>/``; files left at the top level (the old layout) go."""
+def write_all(tables: Sequence[Table], root: Path = SCHEMA_DIR) -> list[Path]:
+    """Every table's tools into ``root/<table>/``; files left at the top level (the old layout) go."""
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob("*.json"):
         stale.unlink()
-    return [path for provider in providers for path in write(provider.tools(), root / provider.name)]
+    return [path for table in tables for path in write(table.tools(), root / table.name)]
 
 
-def check_all(providers: Sequence[Provider], root: Path = SCHEMA_DIR) -> list[str]:
-    differences = [
-        f"{provider.name}/{line}" for provider in providers for line in check(provider.tools(), root / provider.name)
-    ]
-    names = {provider.name for provider in providers}
+def check_all(tables: Sequence[Table], root: Path = SCHEMA_DIR) -> list[str]:
+    differences = [f"{table.name}/{line}" for table in tables for line in check(table.tools(), root / table.name)]
+    names = {table.name for table in tables}
     if root.is_dir():
-        differences += [f"not a provider's: {path.name}" for path in sorted(root.iterdir()) if path.name not in names]
+        differences += [f"not a table's: {path.name}" for path in sorted(root.iterdir()) if path.name not in names]
     return differences
 
 
-def default_listing_sizes(providers: Sequence[Provider]) -> list[tuple[tuple[str, ...], int]]:
+def default_listing_sizes(
+    providers: Sequence[Provider], cross: Sequence[CrossTable] = CROSS_TABLES
+) -> list[tuple[tuple[str, ...], int]]:
     """The bytes a host puts in context for the default listing (name + title + description + inputSchema), for
-    every non-empty combination of ``providers``: with several, each lists its shared defaults (toolsets.py)."""
+    every non-empty combination of ``providers``: with several, each lists its shared defaults (toolsets.py), and
+    the ``cross`` tables listed by default for that many providers (``people`` from two) count too."""
     import itertools
 
     from .toolsets import Catalogue, select_tools
@@ -142,11 +145,8 @@ def default_listing_sizes(providers: Sequence[Provider]) -> list[tuple[tuple[str
     for count in range(1, len(providers) + 1):
         for group in itertools.combinations(providers, count):
             wanted = set(Catalogue(group).defaults())
-            total = sum(
-                sizes(spec).context
-                for provider in group
-                for spec in select_tools(provider, provider.tools(), wanted, read_only=False)
-                if not spec.app_only
-            )
+            listed = [spec for provider in group for spec in select_tools(provider, provider.tools(), wanted, False)]
+            listed += [spec for table in cross if table.listed_by_default(count) for spec in table.listable(False)]
+            total = sum(sizes(spec).context for spec in listed if not spec.app_only)
             found.append((tuple(provider.name for provider in group), total))
     return found

@@ -8,6 +8,7 @@ registry (``providers.py``) through ``backends.select``.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from .core.redact import Redactor
 from .core.toolspec import ToolContext, ToolSpec, build_tool
 from .http_auth import Caller, Scope, caller_of
 from .settings import Settings
+from .tables import CROSS_TABLES, CrossTable, cross_table
 from .toolsets import Catalogue, select_tools
 from .ui import apps_extension
 
@@ -218,11 +220,34 @@ def catalogue(runtime: Runtime) -> Catalogue:
 def wanted_toolsets(settings: Settings, runtime: Runtime, scope: Scope | None = None) -> list[str]:
     """The qualified toolsets this server lists: the settings' (or every provider's defaults), within the scope."""
     known = catalogue(runtime)
-    wanted = known.resolve(settings.toolsets, "UC_MCP_TOOLSETS") if settings.toolsets else known.defaults()
+    named = _provider_toolsets(settings.toolsets)
+    # --toolsets naming only cross-provider toolsets (``people``) lists no provider's.
+    wanted = known.resolve(named, "UC_MCP_TOOLSETS") if settings.toolsets else known.defaults()
     if scope is not None and scope.toolsets is not None:
-        allowed = set(known.resolve(scope.toolsets, "UC_MCP_HTTP_TOKENS scope"))
+        allowed = set(known.resolve(_provider_toolsets(scope.toolsets), "UC_MCP_HTTP_TOKENS scope"))
         wanted = [name for name in wanted if name in allowed]
     return wanted
+
+
+def _provider_toolsets(names: Sequence[str] | None) -> list[str]:
+    """The toolsets named that belong to providers (a cross-provider table's, ``people``, is no provider's)."""
+    return [name for name in names or () if cross_table(name) is None]
+
+
+def cross_tables_listed(settings: Settings, runtime: Runtime, scope: Scope | None = None) -> list[CrossTable]:
+    """The cross-provider tables (tables.py) whose tools are listed: those named in --toolsets, or without it
+    those listed by default for this many providers (two or more for ``people``: alone, a provider's own find
+    and overview say the same); within a token's scope."""
+    named = {name.strip() for name in settings.toolsets or ()}
+    listed = [
+        table
+        for table in CROSS_TABLES
+        if (table.name in named if settings.toolsets else table.listed_by_default(len(runtime.providers)))
+    ]
+    if scope is not None and scope.toolsets is not None:
+        allowed = {name.strip() for name in scope.toolsets}
+        listed = [table for table in listed if table.name in allowed]
+    return listed
 
 
 def only_reads(settings: Settings, scope: Scope | None) -> bool:
@@ -288,12 +313,14 @@ def new_runtime(settings: Settings, transport: Transport) -> Runtime:
     return runtime_all
 
 
-def instructions(runtime: Runtime) -> str:
+def instructions(runtime: Runtime, cross: Sequence[CrossTable] = ()) -> str:
     providers = [provider_runtime.provider for provider_runtime in runtime.providers.values()]
     titles = " and ".join(provider.title for provider in providers)
     text = f"uc-mcp gives you a store's {titles} customers.\n"
     for provider in providers:
         text += (f"{provider.title}:\n" if len(providers) > 1 else "") + provider.instructions
+    for table in cross:
+        text += table.instructions()
     text += GENERAL_INSTRUCTIONS
     on_sandbox = [p.provider.title for p in runtime.providers.values() if p.backend == "sandbox"]
     if on_sandbox:
@@ -343,11 +370,15 @@ def build_server(
     # Dynamic mode lists the toolsets named (if any) and the tools that enable the rest (dynamic.py).
     dynamic = settings.dynamic_toolsets
     listed = [] if dynamic and not settings.toolsets else enabled_tools(settings, runtime, scope)
+    cross = [] if dynamic and not settings.toolsets else cross_tables_listed(settings, runtime, scope)
+    cross_context = _cross_context(runtime, redactor, contexts)
+    listed_cross = [spec for table in cross for spec in table.listable(only_reads(settings, scope))]
     server = MCPServer(
         name="uc-mcp",
         version=__version__,  # serverInfo.version; a constant (importlib.metadata.version: 1-2 ms more start-up)
-        instructions=instructions(runtime),
-        tools=[build_tool(spec, contexts[owner.provider.name]) for owner, spec in listed],
+        instructions=instructions(runtime, cross),
+        tools=[build_tool(spec, contexts[owner.provider.name]) for owner, spec in listed]
+        + [build_tool(spec, cross_context) for spec in listed_cross],
         request_state_security=request_state_security(settings, confirmations),
         # MCP Apps views (uc_mcp/ui): listed and rendered only for clients that negotiated the extension.
         extensions=[apps_extension()],
@@ -356,25 +387,58 @@ def build_server(
     install_round_tracking(server)
     server.middleware.append(PromptRequests(server))  # a bad prompts/get names what is wrong, no traceback
     # Resources and prompts follow the scope of the tools that return their data or that they drive.
-    enabled = {spec.name for _, spec in listed}
+    enabled = {spec.name for _, spec in listed} | {spec.name for spec in listed_cross}
     for name, provider_runtime in runtime.providers.items():
         provider = provider_runtime.provider
         if provider.register_resources is not None:
             provider.register_resources(server, contexts[name], enabled, transport)
         if provider.register_prompts is not None:
             provider.register_prompts(server, enabled)
+    for table in cross:
+        table.register(server, cross_context, enabled)
     if dynamic:
-        from .dynamic import install_dynamic_toolsets
+        from .dynamic import CrossToolset, install_dynamic_toolsets
 
         # What the toolset tools may enable: every toolset, within the token's scope and --read-only.
         every_toolset = settings.model_copy(update={"toolsets": catalogue(runtime).known()})
         allowed = wanted_toolsets(every_toolset, runtime, scope)
         read_only = only_reads(settings, scope)
         providers = [provider_runtime.provider for provider_runtime in runtime.providers.values()]
-        install_dynamic_toolsets(server, settings, providers, allowed, read_only, contexts, transport, enabled)
+        # A cross-provider table may be enabled where it would be listed by default (people: two providers or more).
+        offered = [table for table in CROSS_TABLES if table.listed_by_default(len(providers)) or table in cross]
+        extra = [CrossToolset(table, cross_context, enabled=table in cross) for table in offered]
+        install_dynamic_toolsets(server, settings, providers, allowed, read_only, contexts, transport, enabled, extra)
     protect_logging(configured_secrets(settings, runtime))  # after MCPServer, which sets up root logging at INFO
     _RUNTIMES[server] = runtime
     return server
+
+
+def _cross_context(
+    runtime: Runtime,
+    redactor: Redactor,
+    contexts: dict[str, Callable[[Context[Any, Any]], ToolContext]],
+) -> Callable[[Context[Any, Any]], ToolContext]:
+    """The context of a cross-provider tool: its client is every enabled provider's own context (each with its
+    client, rate limiter and redaction fields), built for the same request."""
+    fields: dict[str, set[str]] = {}
+    for provider_runtime in runtime.providers.values():
+        for kind, names in provider_runtime.provider.redaction_fields.items():
+            fields.setdefault(kind, set()).update(names)
+    people_redactor = redactor.with_fields(fields)
+    on_sandbox = any(p.backend == "sandbox" for p in runtime.providers.values())
+
+    def context(ctx: Context[Any, Any]) -> ToolContext:
+        from .people.sources import Reach  # here: a server listing no cross-provider tool never imports them
+
+        made = {name: factory(ctx) for name, factory in contexts.items()}
+        first = next(iter(made.values()))
+        # One request id for the call: every system's audit records of one cross-provider write join up.
+        reach = Reach({name: dataclasses.replace(c, request_id=first.request_id) for name, c in made.items()})
+        return dataclasses.replace(
+            first, client=lambda: reach, backend="sandbox" if on_sandbox else "api", redactor=people_redactor
+        )
+
+    return context
 
 
 # The runtime each built server serves (its providers, clients and sandboxes), for the CLI and tests: kept

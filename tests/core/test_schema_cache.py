@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from uc_mcp.cli import main
 from uc_mcp.core import schema_cache
-from uc_mcp.providers import all_providers
 from uc_mcp.schemas import definition
+from uc_mcp.tables import all_tables
 from uc_mcp.ultracart.tools.customers import GetCustomerInput
 
 KEY = "uc_mcp.ultracart.tools.customers:GetCustomerInput:validation"
@@ -206,8 +206,8 @@ def test_a_disabled_cache_does_not_read_the_seed_either(cache: Path, monkeypatch
 
 
 def publish_every_tool() -> None:
-    for provider in all_providers():
-        for spec in provider.tools():
+    for table in all_tables():
+        for spec in table.tools():
             definition(spec)
 
 
@@ -217,8 +217,8 @@ def generated_schemas() -> dict[str, str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("UC_MCP_SCHEMA_CACHE", "0")
         texts = {}
-        for provider in all_providers():
-            for spec in provider.tools():
+        for table in all_tables():
+            for spec in table.tools():
                 for model, mode in ((spec.input_model, "validation"), (spec.output_model, "serialization")):
                     texts[f"{model.__module__}:{model.__qualname__}:{mode}"] = schema_cache.published(model, mode)
     fresh_process()

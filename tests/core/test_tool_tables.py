@@ -1,4 +1,4 @@
-"""Static checks over every registered provider's tool table (DESIGN.md: the table is the single source of
+"""Static checks over every registered provider's tool table and every cross-provider one (``people``) (DESIGN.md: the table is the single source of
 truth, and tests iterate it). Provider-specific checks (which operations are reads by the provider's own scopes)
 live with the provider: tests/ultracart/test_tool_table.py for UltraCart."""
 
@@ -16,12 +16,14 @@ from uc_mcp.core.provider import Provider
 from uc_mcp.core.toolspec import ToolSpec
 from uc_mcp.providers import all_providers
 from uc_mcp.schemas import budget_problems, definition
+from uc_mcp.tables import CROSS_TABLES, Table, all_tables
 
 PROVIDERS = all_providers()
+TABLES = all_tables()
 
 
-def tables() -> list[tuple[Provider, ToolSpec]]:
-    return [(provider, spec) for provider in PROVIDERS for spec in provider.tools()]
+def tables() -> list[tuple[Table, ToolSpec]]:
+    return [(table, spec) for table in TABLES for spec in table.tools()]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS, ids=lambda provider: provider.name)
@@ -36,7 +38,7 @@ def test_names_are_prefixed_unique_and_toolsets_known(provider: Provider) -> Non
 
 
 @pytest.mark.parametrize(("provider", "spec"), tables(), ids=lambda value: getattr(value, "name", ""))
-def test_every_tool_states_its_annotations_and_keeps_their_rules(provider: Provider, spec: ToolSpec) -> None:
+def test_every_tool_states_its_annotations_and_keeps_their_rules(provider: Table, spec: ToolSpec) -> None:
     annotations = definition(spec)["annotations"]
     for hint in ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"):
         assert isinstance(annotations.get(hint), bool), hint
@@ -44,7 +46,7 @@ def test_every_tool_states_its_annotations_and_keeps_their_rules(provider: Provi
     if spec.read_only:
         assert not spec.destructive and spec.idempotent and not spec.guarded
     if spec.destructive:
-        assert spec.guarded or spec.name in provider.unguarded_destructive
+        assert spec.guarded or spec.name in getattr(provider, "unguarded_destructive", {})
     # The handler takes exactly the input model the table publishes (guarded tools run through their guard).
     if not spec.guarded:
         first = next(iter(inspect.signature(spec.handler).parameters))
@@ -53,7 +55,7 @@ def test_every_tool_states_its_annotations_and_keeps_their_rules(provider: Provi
 
 
 @pytest.mark.parametrize(("provider", "spec"), tables(), ids=lambda value: getattr(value, "name", ""))
-def test_schemas_are_objects_and_descriptions_say_nothing_twice(provider: Provider, spec: ToolSpec) -> None:
+def test_schemas_are_objects_and_descriptions_say_nothing_twice(provider: Table, spec: ToolSpec) -> None:
     published = definition(spec)
     assert published["inputSchema"]["type"] == "object" and published["outputSchema"]["type"] == "object"
     sentences = [s.strip().lower() for s in re.split(r"(?<=[.!?])\s+", spec.published_description) if s.strip()]
@@ -61,6 +63,14 @@ def test_schemas_are_objects_and_descriptions_say_nothing_twice(provider: Provid
     assert json.dumps(published)  # serialisable as a host receives it
 
 
-@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda provider: provider.name)
-def test_definitions_fit_their_budgets(provider: Provider) -> None:
-    assert budget_problems(provider.tools(), provider.forbidden_graphs) == []
+@pytest.mark.parametrize("table", TABLES, ids=lambda table: table.name)
+def test_definitions_fit_their_budgets(table: Table) -> None:
+    assert budget_problems(table.tools(), table.forbidden_graphs) == []
+
+
+@pytest.mark.parametrize("table", CROSS_TABLES, ids=lambda table: table.name)
+def test_cross_provider_tools_are_named_apart_from_every_provider(table: Table) -> None:
+    names = [spec.name for spec in table.tools()]
+    assert len(names) == len(set(names))
+    assert not [name for name in names for provider in PROVIDERS if name.startswith(provider.name + "_")]
+    assert {spec.toolset for spec in table.tools()} == {table.name}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from uc_mcp.providers import all_providers
 from uc_mcp.schemas import SCHEMA_DIR, budget_problems, check_all, definition
+from uc_mcp.tables import all_tables
 from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
 
 # UltraCart files each operation under one OAuth scope; read-only tools are exactly the
@@ -91,7 +91,7 @@ def test_definitions_fit_their_budgets() -> None:
 
 def test_tool_schemas_directory_matches_the_code() -> None:
     assert SCHEMA_DIR.is_dir()
-    assert check_all(all_providers()) == [], "run `uc-mcp schemas` and commit tool_schemas/"
+    assert check_all(all_tables()) == [], "run `uc-mcp schemas` and commit tool_schemas/"
 
 
 def _sentences(text: str) -> list[str]:

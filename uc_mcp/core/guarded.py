@@ -53,10 +53,11 @@ def guarded_spec(
     guard: Guard,
     *,
     output_model: type[GuardedResult],
-    view: str,
+    view: str | None,
     idempotent: bool = False,
 ) -> ToolSpec:
-    """A guarded, destructive tool: its result is ``output_model``, its preview the confirmation card ``view``."""
+    """A guarded, destructive tool: its result is ``output_model``, its preview the confirmation card ``view``
+    (None: no card, as for a cross-provider tool, which no single provider's Cancel serves)."""
     return ToolSpec(
         name=name,
         title=title,

@@ -1,0 +1,147 @@
+"""One query in every enabled system at once, and the person a key names: what ``customers_find``,
+``customer_360``, ``customers_data_request`` and ``customers_erase`` all start from.
+
+Each system is searched in its own task (an anyio task group), through its own ``ToolContext`` — its client, rate
+limiter and ``max_calls`` — so the wall time is the slowest system's, not the sum. A system that fails leaves the
+others' answer intact; its outcome says why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, TypeVar
+
+import anyio
+from pydantic import ValidationError
+
+from ..core.errors import ConfigurationError, NotFound, ProviderError
+from ..core.toolspec import ToolContext
+from .linking import email_key, group, ref
+from .sources import Found, Reach, Record, Source, sources_for
+
+__all__ = ["Outcome", "Person", "guarded", "records_of", "resolve", "search"]
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    """One system's part of a search: what it found, or why it found nothing."""
+
+    source: Source
+    ctx: ToolContext
+    found: Found | None = None
+    problem: str | None = None
+
+    def status(self) -> dict[str, Any]:
+        if self.found is None:
+            return {"status": "failed", "problem": self.problem}
+        status = "ok" if self.found.complete else "partial"
+        part: dict[str, Any] = {"status": status, "records": len(self.found.records), "api_calls": self.found.api_calls}
+        if not self.found.complete:
+            part["problem"] = "max_calls ran out before every search was made: matches may be missing"
+        return part
+
+
+async def guarded(source: Source, call: Callable[[], Awaitable[T]]) -> tuple[T | None, str | None]:
+    """Run one system's call; its failure becomes a message naming the system, never an exception."""
+    try:
+        return await call(), None
+    except (ProviderError, ConfigurationError) as problem:
+        return None, f"{source.title}: {problem}"
+    except ValidationError:
+        return None, f"{source.title}: this query is no value its search accepts"
+
+
+def _share(ctx: ToolContext, parts: int) -> ToolContext:
+    """A system's context with its share of the result budget."""
+    return dataclasses.replace(ctx, max_tokens=max(300, ctx.max_tokens // max(parts, 1)))
+
+
+async def search(reach: Reach, query: str, max_calls: int, only: Collection[str] | None = None) -> list[Outcome]:
+    """``query`` in every enabled system (or those in ``only``), concurrently; outcomes in registry order."""
+    chosen = [(s, c) for s, c in sources_for(reach) if only is None or s.name in only]
+    outcomes = [Outcome(source, _share(ctx, len(chosen))) for source, ctx in chosen]
+
+    async def one(outcome: Outcome) -> None:
+        outcome.found, outcome.problem = await guarded(
+            outcome.source, lambda: outcome.source.find(query, outcome.ctx, max_calls)
+        )
+
+    async with anyio.create_task_group() as group_:
+        for outcome in outcomes:
+            group_.start_soon(one, outcome)
+    return outcomes
+
+
+def records_of(outcomes: list[Outcome]) -> list[Record]:
+    return [record for outcome in outcomes if outcome.found for record in outcome.found.records]
+
+
+def _identified(people: list[list[Record]], key: str) -> list[Record]:
+    """The person ``key`` names: by email, else the one whose record has that id or reference."""
+    wanted = email_key(key)
+    by_email = [person for person in people if email_key(person[0].email) == wanted]
+    if by_email:
+        return by_email[0]
+    refs = {key, key.casefold()}
+    by_id = [
+        person
+        for person in people
+        if any(
+            record.id in refs or str(record.row.get("customerRef") or record.row.get("source_id")) in refs
+            for record in person
+        )
+    ]
+    if len(by_id) > 1:
+        found = ", ".join(ref(person[0]) for person in by_id)
+        raise NotFound(f"person: {len(by_id)} people have this id or reference ({found}); give their email instead")
+    if not by_id:
+        raise NotFound("person: nobody in any enabled system has this email, id or reference; try customers_find")
+    return by_id[0]
+
+
+@dataclasses.dataclass(slots=True)
+class Person:
+    """The person a key names: their email (when a record has one), their records in every system, and each
+    system's search outcome (registry order)."""
+
+    email: str | None
+    records: list[Record]
+    outcomes: list[Outcome]
+
+    def records_in(self, system: str) -> list[Record]:
+        return [record for record in self.records if record.provider == system]
+
+
+async def resolve(reach: Reach, key: str, max_calls: int) -> Person:
+    """The person ``key`` (an email, or any system's id or reference) names, in every enabled system.
+
+    Found by one system's id, the person's email is searched again in every system (the one that matched the id
+    included: it may hold another record with the same email, as Voucherify allows), so the person is the same
+    whichever of their ids was given. NotFound when nobody has the key."""
+    outcomes = await search(reach, key, max_calls)
+    person = _identified(group(records_of(outcomes)), key)
+    email = person[0].email
+    if email and email_key(email) != email_key(key):
+        again = await search(reach, email, max_calls)
+        seen = {ref(record) for record in person}
+        person = person + [
+            r for r in records_of(again) if email_key(r.email) == email_key(email) and ref(r) not in seen
+        ]
+        # Each system's outcome: the email search's where it answered, else the first (its failure says why).
+        by_name = {o.source.name: o for o in outcomes}
+        for outcome in again:
+            first = by_name[outcome.source.name]
+            if outcome.found is not None and first.found is not None:
+                calls = first.found.api_calls + outcome.found.api_calls
+                complete = first.found.complete and outcome.found.complete
+                outcome.found = dataclasses.replace(outcome.found, api_calls=calls, complete=complete)
+                by_name[outcome.source.name] = outcome
+            elif outcome.found is not None or first.found is None:
+                by_name[outcome.source.name] = outcome
+            else:  # the id search answered, the email search failed: records of the email may be missing there
+                first.found = dataclasses.replace(first.found, complete=False)
+        outcomes = [by_name[o.source.name] for o in outcomes]
+    return Person(email, person, outcomes)
