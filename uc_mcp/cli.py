@@ -77,12 +77,15 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _check_toolsets(toolsets: list[str] | None, source: str) -> None:
-    """Every name must be a toolset of some registered provider (qualified, or bare for all that have it)."""
+    """Every name must be a toolset of some registered provider (qualified, or bare for all that have it), or a
+    cross-provider table's (tables.py: ``people``), which belongs to no provider."""
     from .providers import all_providers
+    from .tables import cross_table
     from .toolsets import Catalogue
 
-    if toolsets:
-        Catalogue(all_providers()).resolve(toolsets, source)
+    named = [name for name in toolsets or () if cross_table(name) is None]
+    if named:
+        Catalogue(all_providers()).resolve(named, source)
 
 
 def _run_serve(args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Final, TypeVar
-from urllib.parse import unquote
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
@@ -265,7 +264,7 @@ def register_resources(server: MCPServer, context_factory: Callable[[Context[Any
         mime_type=MIME,
     )
     async def read(email: str, ctx: Context[Any, Any]) -> str:
-        wanted = unquote(email)
+        wanted = email  # the SDK's template match has percent-decoded it: once more would read %41 as "A"
         if not EMAIL_SHAPE.match(wanted):
             raise ResourceNotFoundError("email: expected an email address in the URI")
         return await resource_text(PERSON_RESOURCE, wanted, context_factory(ctx))

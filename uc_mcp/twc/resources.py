@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from typing import Any, Final
-from urllib.parse import unquote
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
@@ -65,8 +64,9 @@ RESOURCES: tuple[ResourceSpec[str], ...] = (
 
 
 def customer_id_of(text: str) -> str:
-    """The ``{customer_id}`` of a URI, percent-decoded; a resource error naming the part when it is no id."""
-    value = unquote(text)
+    """The ``{customer_id}`` of a URI (the SDK's template match has percent-decoded it: decoding again would read
+    ``%2541`` as ``A``); a resource error naming the part when it is no id."""
+    value = text
     if not _CUSTOMER_ID.match(value):
         raise ResourceNotFoundError("customer_id: expected a TWC customer id (a UUID) in the URI")
     return value
