@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import PROVIDER_PREFIXES, Figure, print_figure, scratch
 
-FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
 
 
 def machine() -> str:
@@ -45,7 +45,7 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds: under two minutes")
-    parser.add_argument("--only", help="comma list of figures to run (1-10)")
+    parser.add_argument("--only", help="comma list of figures to run (1-11)")
     parser.add_argument("--json", type=Path, help="also write every figure's numbers to this file")
     args = parser.parse_args(argv)
     for name in list(os.environ):  # hermetic: no provider or UC_MCP_* setting changes what is measured
@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         "versus_calls": 100 if quick else 300,
         "walk_rounds": 2 if quick else 5,
         "voucherify_rounds": 3 if quick else 9,
+        "people_rounds": 3 if quick else 7,
+        "people_latency_rounds": 2 if quick else 3,
     }
     print(f"machine: {machine()}", flush=True)
     print(f"mode: {'quick' if quick else 'full'} {sizes}", flush=True)
@@ -167,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 for figure in voucherify.figures(folder, sizes["voucherify_rounds"]):
                     show(figure)
+        if "11" in wanted:
+            from bench import people
+
+            for figure in people.figures(folder, sizes["people_rounds"], sizes["people_latency_rounds"]):
+                show(figure)
     failed = [figure for figure in figures if not figure.passed]
     print(
         f"{len(figures) - len(failed)} of {len(figures)} figures meet their targets "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import client, definitions, overhead, sandbox, stdio_call
+from bench import client, definitions, overhead, people, sandbox, stdio_call
 from bench.harness import seed_database
 
 CUSTOMERS = 300
@@ -93,3 +93,11 @@ def test_the_voucherify_comparison_runs(tmp_path: Path) -> None:
     assert result["definitions"]["uc-mcp"]["tools"] > 10 and result["definitions"]["fastmcp"]["tools"] == 12
     assert result["list"]["customers"] == 50 and result["support"]["customers"] == 50
     assert result["find"]["ratio"] > 0 and result["startup"]["ratio"] > 0
+
+
+def test_the_people_benchmark_runs_both_ways_over_the_same_records(tmp_path: Path) -> None:
+    result = people.run(tmp_path, rounds=1, latency_rounds=1)  # checks inside: both ways read the same records
+    for part in ("plain", "latency"):
+        assert set(result[part]["totals"]) >= {"360", "tools"}
+    for found in result["finds"].values():
+        assert found["to_slowest"] > 0 and found["to_sum"] > 0
