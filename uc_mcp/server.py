@@ -20,6 +20,7 @@ from . import __version__
 from .core.apps import AppsVisibility
 from .core.audit import AuditLog, default_audit_path
 from .core.budget import RESULT_HEADROOM_TOKENS
+from .core.client_log import install_client_logging
 from .core.confirm import Confirmations, install_round_tracking
 from .core.errors import ConfigurationError
 from .core.logs import protect_logging
@@ -171,6 +172,17 @@ class Runtime:
     def close(self) -> None:
         for runtime in self.providers.values():
             runtime.close()
+
+
+def backends_line(runtime: Runtime) -> str:
+    """Which backend each provider runs on, for the client's log (no secret: hosts and names only)."""
+    parts = []
+    for provider_runtime in runtime.providers.values():
+        provider, settings = provider_runtime.provider, provider_runtime.settings
+        # The sandbox's description names its database file: a path of the server's machine, not for a client.
+        where = "the embedded sandbox (demo data)" if provider_runtime.backend == "sandbox" else None
+        parts.append(f"{provider.title} on {where or provider.describe_api(settings)}")
+    return f"uc-mcp {__version__}: " + "; ".join(parts)
 
 
 def build_confirmations(settings: Settings, transport: Literal["stdio", "http"]) -> Confirmations:
@@ -385,6 +397,8 @@ def build_server(
         middleware=[AppsVisibility()],
     )
     install_round_tracking(server)
+    # Log messages for the client (logging/setLevel), outermost: a refused prompts/get below still drains them.
+    install_client_logging(server, greeting=lambda: backends_line(runtime))
     server.middleware.append(PromptRequests(server))  # a bad prompts/get names what is wrong, no traceback
     # Resources and prompts follow the scope of the tools that return their data or that they drive.
     enabled = {spec.name for _, spec in listed} | {spec.name for spec in listed_cross}

@@ -157,3 +157,27 @@ def test_the_request_state_boundary_is_found() -> None:
     insert_before_request_state_boundary(server, marker)
     chain = server.middleware
     assert type(chain[chain.index(marker) + 1]).__name__ == "RequestStateBoundary"
+
+
+async def test_a_connection_outlives_its_requests_and_a_spec_method_can_be_served() -> None:
+    """``connection_of`` (per-client state: the log level) is one object across a client's requests and another
+    for another client; ``set_request_handler`` serves a spec method MCPServer has no decorator for."""
+    from mcp_types import EmptyResult, SetLevelRequestParams
+
+    from uc_mcp.core.sdk import connection_of, set_request_handler
+
+    server = MCPServer("contract")
+    seen: list[Any] = []
+
+    async def set_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
+        seen.append(connection_of(ctx))
+        return EmptyResult()
+
+    set_request_handler(server, "logging/setLevel", SetLevelRequestParams, set_level)
+    async with Client(server, mode="legacy") as first:
+        await first.set_logging_level("info")
+        await first.set_logging_level("error")
+    async with Client(server, mode="legacy") as second:
+        await second.set_logging_level("info")
+    assert seen[0] is seen[1] and seen[2] is not seen[0]
+    assert type(seen[0]).__name__ == "Connection"  # not the per-request session a missing attribute falls back to

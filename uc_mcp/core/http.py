@@ -40,11 +40,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import anyio
 import httpx2
 
 from .auth import ProviderAuth
+from .client_log import tell_client
 from .errors import (
     AuthenticationFailed,
     InvalidResponse,
@@ -293,14 +295,39 @@ class HttpCore:
             if not error.retryable:
                 raise error
             if not isinstance(error, RateLimited) and attempt >= retry.max_attempts:
-                raise _give_up(error, writes and maybe_applied, check)
+                raise self._give_up(error, writes and maybe_applied, check, attempt)
             delay = retry_after if retry_after is not None else self._backoff(attempt, error)
             if time.monotonic() + delay >= deadline:
-                raise _give_up(error, writes and maybe_applied, check)
+                raise self._give_up(error, writes and maybe_applied, check, attempt)
             self.stats.retries += 1
-            log.info("%s: retrying after %s (attempt %d, %.2fs)", operation, error.kind, attempt, delay)
+            where = self._host
+            tell_client(
+                "info",
+                log,
+                "%s %s: retrying after %s (attempt %d, %.2fs)",
+                where,
+                operation,
+                error.kind,
+                attempt,
+                delay,
+            )
             if delay > 0:
                 await self.options.sleep(delay)
+
+    @property
+    def _host(self) -> str:
+        """The API's host, to say which system a log message is about (never a path or query: no customer data)."""
+        return urlsplit(self.options.base_url).hostname or "the API"
+
+    def _give_up(self, error: ProviderError, maybe_applied: bool, check: str, attempts: int) -> ProviderError:
+        """``_give_up``, told to the client: the system is degraded, or a write's outcome unknown."""
+        failure = _give_up(error, maybe_applied, check)
+        unknown = "; a write may have been applied: outcome unknown" if isinstance(failure, OutcomeUnknown) else ""
+        where, operation = self._host, error.operation or "a request"
+        tell_client(
+            "warning", log, "%s %s: gave up after %d attempt(s) (%s)%s", where, operation, attempts, error.kind, unknown
+        )
+        return failure
 
     def _backoff(self, attempt: int, error: ProviderError) -> float:
         if isinstance(error, RateLimited):

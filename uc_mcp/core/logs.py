@@ -51,6 +51,11 @@ class RedactingFilter(logging.Filter):
 _FILTER = RedactingFilter()
 
 
+def clean_log_text(text: str) -> str:
+    """``text`` as every log line leaves: known secrets replaced, emails masked, invisible characters gone."""
+    return _FILTER.clean(text)
+
+
 def protect_logging(secrets: Iterable[str] = ()) -> None:
     """Hold the HTTP libraries at WARNING and put the redacting filter on every root handler.
 

@@ -32,6 +32,8 @@ from typing import Protocol
 
 import anyio
 
+from .client_log import tell_client
+
 log = logging.getLogger("uc_mcp.ratelimit")
 
 MIN_RATE = 0.05  # requests/s: never slower than one per 20 s
@@ -41,6 +43,7 @@ HEADROOM = 0.99  # stay this far under the learned limit
 RECENT = 10.0  # seconds of history that count as evidence of the server's limit
 PROBE = 1.002  # the learned limit creeps up per success, so a raised or underestimated quota is found
 WARN_EVERY = 60.0  # seconds between two warnings that the shared pace is unreachable
+TELL_WAIT = 1.0  # seconds: a wait this long is worth a log message to the client (shorter ones go unnoticed)
 GROW_AFTER = 20  # successes in a row before the in-flight cap is raised by one (each probe may cost a 429)
 
 
@@ -102,6 +105,10 @@ class RateLimiter:
         try:
             if self.rate:
                 wait = await self._reserve(1.0 / self.rate)
+                if wait >= TELL_WAIT:
+                    tell_client(
+                        "info", log, "waiting %.1f s for the API's rate limit (%.2f requests/s)", wait, self.rate
+                    )
                 if wait > 0:
                     await self._sleep(wait)
             self._sent.append(self._clock())
@@ -144,6 +151,7 @@ class RateLimiter:
         concurrent = self.in_flight + 1  # the refused request and those still in flight
         if concurrent > 1:
             self.cap = max(1, min(self.cap or concurrent, concurrent - 1))
+            tell_client("warning", log, "the API refused a request (429): at most %d in flight from now", self.cap)
             return
         now = self._clock()
         if self.rate is not None and now - self._last_decrease < 1.0 / self.rate:
@@ -159,6 +167,7 @@ class RateLimiter:
             base = accepted or _rate(self._sent, now) or 1.0
         self.learned = base
         self.rate = max(MIN_RATE, base * DECREASE)
+        tell_client("warning", log, "the API refused a request (429): pacing at %.2f requests/s", self.rate)
 
     def on_success(self) -> None:
         """Grow the pace back towards the learned limit, which itself creeps up (limits change); after a

@@ -11,6 +11,9 @@ of these against the installed SDK, so an SDK upgrade that moves one fails a tes
 - ``tell_tools_changed``: the change notification on both eras' channels.
 - ``insert_before_request_state_boundary``: a middleware that must see a call's sealed request state, placed just
   outside the SDK's ``RequestStateBoundary`` (core/confirm.py).
+- ``set_request_handler``: a spec method ``MCPServer`` has no decorator for (``logging/setLevel``: the SDK's own
+  advice for re-providing a method the 2026 revision removed is the lowlevel ``add_request_handler``).
+- ``connection_of``: the connection a request came on (state kept per client: its log level).
 """
 
 from __future__ import annotations
@@ -107,3 +110,14 @@ def insert_before_request_state_boundary(server: MCPServer, middleware: Any) -> 
     chain = server.middleware
     index = next((i for i, item in enumerate(chain) if type(item).__name__ == "RequestStateBoundary"), len(chain))
     chain.insert(index, middleware)
+
+
+def set_request_handler(server: MCPServer, method: str, params_type: type[Any], handler: Any) -> None:
+    server._lowlevel_server.add_request_handler(method, params_type, handler)
+
+
+def connection_of(ctx: Any) -> Any:
+    """The connection of a request (``ServerRequestContext``): its session is per request, its connection per
+    client. The session itself when an SDK has no such attribute (state then lasts one request: safe)."""
+    session = ctx.session
+    return getattr(session, "_connection", session)

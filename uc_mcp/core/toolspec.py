@@ -40,6 +40,7 @@ from pydantic_core import ErrorDetails
 from .apps import CALL_META_KEY, call_meta, decline_tool_name, shows_views, tool_ui
 from .audit import AuditEvent, AuditLog, Auditor, AuditUnavailable, new_request_id, targets
 from .budget import BYTES_PER_TOKEN, RESULT_HEADROOM_TOKENS, result_json
+from .client_log import tell_client
 from .confirm import (
     Binding,
     Confirmations,
@@ -289,6 +290,10 @@ async def _audited(
     except Exception as error:
         unknown = isinstance(error, OutcomeUnknown)
         message = failure_message(spec.name, error)
+        if unknown:
+            tell_client(
+                "warning", log, "%s: outcome unknown (%s): check before repeating", spec.name, auditor.request_id
+            )
         warning = auditor.try_record(
             "outcome_unknown" if unknown else "failed", outcome="unknown" if unknown else "failed", error=message
         )

@@ -9,12 +9,14 @@ others' answer intact; its outcome says why.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeVar
 
 import anyio
 from pydantic import ValidationError
 
+from ..core.client_log import tell_client
 from ..core.errors import ConfigurationError, NotFound, ProviderError
 from ..core.toolspec import ToolContext
 from .linking import email_key, group, ref
@@ -23,6 +25,7 @@ from .sources import Found, Reach, Record, Source, sources_for
 __all__ = ["Outcome", "Person", "guarded", "records_of", "resolve", "search"]
 
 T = TypeVar("T")
+log = logging.getLogger("uc_mcp.people")
 
 
 @dataclasses.dataclass(slots=True)
@@ -49,6 +52,8 @@ async def guarded(source: Source, call: Callable[[], Awaitable[T]]) -> tuple[T |
     try:
         return await call(), None
     except (ProviderError, ConfigurationError) as problem:
+        kind = problem.kind if isinstance(problem, ProviderError) else "configuration"
+        tell_client("warning", log, "%s did not answer (%s): the answer leaves it out", source.title, kind)
         return None, f"{source.title}: {problem}"
     except ValidationError:
         return None, f"{source.title}: this query is no value its search accepts"
