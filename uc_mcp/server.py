@@ -410,6 +410,17 @@ def build_server(
             provider.register_prompts(server, enabled)
     for table in cross:
         table.register(server, cross_context, enabled)
+    from .core.completions import install_completions  # completion/complete: prompt arguments, template variables
+
+    install_completions(
+        server,
+        [(p.provider, contexts[name]) for name, p in runtime.providers.items()]
+        + [(table, cross_context) for table in CROSS_TABLES],
+        {
+            "toolset": [*catalogue(runtime).known(), *(t.name for t in CROSS_TABLES)],
+            "provider": list(runtime.providers),
+        },
+    )
     if dynamic:
         from .dynamic import CrossToolset, install_dynamic_toolsets
 

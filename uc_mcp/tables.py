@@ -20,6 +20,8 @@ from .providers import all_providers
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context, MCPServer
 
+    from .core.completions import Completions
+
 
 class Table(Protocol):
     """What the schema files and budgets read of a table: a provider or a cross-provider layer."""
@@ -42,6 +44,14 @@ def _tools_of(module: str) -> Callable[[], Sequence[ToolSpec]]:
     return tools
 
 
+def _completions_of(module: str) -> Callable[[], Completions]:
+    def completions() -> Completions:
+        found: Completions = importlib.import_module(module).COMPLETIONS
+        return found
+
+    return completions
+
+
 @dataclass(frozen=True, slots=True)
 class CrossTable:
     """Tools over every enabled provider at once. ``module`` holds ``TOOLS`` (the table), ``INSTRUCTIONS`` (its
@@ -55,6 +65,8 @@ class CrossTable:
     default_from: int = 2
     forbidden_graphs: tuple[str, ...] = ()
     unguarded_destructive: Mapping[str, str] = field(default_factory=dict)
+    # ``completion/complete`` for its prompts and resource templates (core/completions.py), imported on first use.
+    completions: Callable[[], Completions] | None = None
 
     @property
     def tools(self) -> Callable[[], Sequence[ToolSpec]]:
@@ -85,7 +97,14 @@ class CrossTable:
         return registered
 
 
-CROSS_TABLES: tuple[CrossTable, ...] = (CrossTable("people", "One person across every system", "uc_mcp.people.layer"),)
+CROSS_TABLES: tuple[CrossTable, ...] = (
+    CrossTable(
+        "people",
+        "One person across every system",
+        "uc_mcp.people.layer",
+        completions=_completions_of("uc_mcp.people.completions"),
+    ),
+)
 
 
 def all_tables() -> tuple[Table, ...]:

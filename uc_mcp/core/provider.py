@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context, MCPServer
 
+    from .completions import Completions
     from .toolspec import ToolContext, ToolSpec
 
 __all__ = [
@@ -178,6 +179,9 @@ class Provider:
     credential_variables: Mapping[str, str] = field(default_factory=dict)
     carried_variables: tuple[str, ...] = ()
     path_variables: tuple[str, ...] = ()
+    # ``completion/complete`` (core/completions.py): the prompts and URI scheme it owns and its completers by
+    # argument or variable name; imported on the first completion request, never at start-up.
+    completions: Callable[[], Completions] | None = None
 
     def qualified(self, toolset: str) -> str:
         return qualified_toolset(self.name, toolset)

@@ -16,6 +16,7 @@ from .settings import TwcSettings
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from ..core.completions import Completions
     from ..core.provider import ContextFactory
     from ..core.toolspec import ToolSpec
 
@@ -46,6 +47,12 @@ def _tools() -> Sequence[ToolSpec]:
     from .tools import TOOLS
 
     return TOOLS
+
+
+def _completions() -> Completions:
+    from .completions import COMPLETIONS
+
+    return COMPLETIONS
 
 
 def _api(server: Any, settings: ProviderSettings) -> Any:
@@ -142,6 +149,7 @@ PROVIDER: Final = Provider(
     credentials_hint="TWC_CLIENT_ID, TWC_CLIENT_SECRET and TWC_TENANT",
     settings=TwcSettings,
     tools=_tools,
+    completions=_completions,
     toolsets=TOOLSETS,
     default_toolsets=DEFAULT_TOOLSETS,
     shared_default_toolsets=SHARED_DEFAULT_TOOLSETS,

@@ -16,6 +16,7 @@ from .settings import UltraCartSettings
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from ..core.completions import Completions
     from ..core.provider import ContextFactory
     from ..core.toolspec import ToolSpec
 
@@ -44,6 +45,12 @@ def _tools() -> Sequence[ToolSpec]:
     from .tools import TOOLS
 
     return TOOLS
+
+
+def _completions() -> Completions:
+    from .completions import COMPLETIONS
+
+    return COMPLETIONS
 
 
 def _api(server: Any, settings: ProviderSettings) -> Any:
@@ -133,6 +140,7 @@ PROVIDER: Final = Provider(
     credentials_hint="ULTRACART_API_KEY or ULTRACART_OAUTH_TOKEN",
     settings=UltraCartSettings,
     tools=_tools,
+    completions=_completions,
     toolsets=TOOLSETS,
     default_toolsets=DEFAULT_TOOLSETS,
     shared_default_toolsets=SHARED_DEFAULT_TOOLSETS,

@@ -16,6 +16,7 @@ from .settings import VoucherifySettings
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from ..core.completions import Completions
     from ..core.provider import ContextFactory
     from ..core.toolspec import ToolSpec
 
@@ -43,6 +44,12 @@ def _tools() -> Sequence[ToolSpec]:
     from .tools import TOOLS
 
     return TOOLS
+
+
+def _completions() -> Completions:
+    from .completions import COMPLETIONS
+
+    return COMPLETIONS
 
 
 def _api(server: Any, settings: ProviderSettings) -> Any:
@@ -129,6 +136,7 @@ PROVIDER: Final = Provider(
     credentials_hint="VOUCHERIFY_APP_ID and VOUCHERIFY_APP_TOKEN",
     settings=VoucherifySettings,
     tools=_tools,
+    completions=_completions,
     toolsets=TOOLSETS,
     default_toolsets=DEFAULT_TOOLSETS,
     shared_default_toolsets=SHARED_DEFAULT_TOOLSETS,
