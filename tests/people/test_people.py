@@ -193,3 +193,30 @@ def test_the_default_listing_with_every_system_and_the_people_tools_stays_within
 
     every = max(total for names, total in default_listing_sizes(all_providers()) if len(names) == len(SYSTEMS))
     assert every + sum(sizes(spec).context for spec in TOOLS) <= 64 * 1024
+
+
+async def test_one_systems_records_are_overviewed_concurrently(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jane has two Voucherify records: their overviews overlap (each held until the other has started), in the
+    records' order in the answer."""
+    import dataclasses
+
+    from uc_mcp.people import sources
+
+    real = sources.ADAPTERS["voucherify"]
+    started: list[str] = []
+    both = anyio.Event()
+
+    async def overview(record: Any, ctx: Any) -> dict[str, Any]:
+        started.append(record.id)
+        if len(started) == 2:
+            both.set()
+        with anyio.fail_after(5):
+            await both.wait()
+        return await real.overview(record, ctx)
+
+    monkeypatch.setitem(sources.ADAPTERS, "voucherify", dataclasses.replace(real, overview=overview))
+    result = await call(client, "customer_360", {"person": "jane@example.com"})
+    voucherify = result["systems"]["voucherify"]
+    assert isinstance(voucherify, list) and len(voucherify) == 2 and not result["partial"]
+    ids = [record.split(":", 1)[1] for record in result["person"]["records"] if record.startswith("voucherify:")]
+    assert [view["customer"]["id"] for view in voucherify] == ids
