@@ -588,3 +588,29 @@ def test_a_table_holds_the_records_as_a_list_would(records: list[dict[str, Any]]
 @given(record=customer, fields=st.lists(st.sampled_from(FIELD_NAMES) | keys, max_size=6))
 def test_a_projector_projects_as_project_does(record: dict[str, Any], fields: list[str]) -> None:
     assert projector(fields)(record) == project(record, fields)[0]
+
+
+@pytest.mark.parametrize("max_tokens", [100, 120, 250, 500, 1000, 2000])
+def test_required_keys_are_never_left_out_whatever_the_budget(max_tokens: int) -> None:
+    """A result's output schema requires some keys: fitting may shorten them, empty them, never drop them."""
+    systems = {f"system{n}": {"name": "x" * 400, "notes": ["y" * 300] * 5, "n": n} for n in range(4)}
+    record = {"systems": systems, "people": [{"email": "z" * 200}] * 10, "partial": False, "extra": "w" * 3000}
+    fitted = fit_object(record, max_tokens=max_tokens, id_fields=("people",), required=("systems", "partial"))
+    assert isinstance(fitted["systems"], dict) and fitted["partial"] is False
+    assert set(fitted["systems"]) <= set(systems)
+    assert "notice" in fitted  # the whole record is ~3,500 tokens: something was cut, and said
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\ufeff", "\u200d\u2060", "\u00ad\u200c", " \u200b\t", "\u2028"])
+def test_invisible_characters_alone_are_blank(text: str) -> None:
+    from uc_mcp.core.results import not_blank
+
+    with pytest.raises(ValueError, match="more than spaces"):
+        not_blank(text)
+
+
+@pytest.mark.parametrize("text", ["a", " Jane ", "\u200bjane", "José", "李"])
+def test_anything_visible_is_not_blank(text: str) -> None:
+    from uc_mcp.core.results import not_blank
+
+    assert not_blank(text) == text

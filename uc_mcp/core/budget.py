@@ -974,6 +974,7 @@ def fit_object(
     view: View | None = None,
     id_fields: Sequence[str] | None = None,
     detail_hint: str | None = None,
+    required: Collection[str] = (),
 ) -> dict[str, Any]:
     """Shape a single record to fit ``max_tokens``: projected (``fields``, which may also name
     ``view``'s keys) or whole, pruned, then only as trimmed as it needs to be.
@@ -983,7 +984,9 @@ def fit_object(
 
     What was cut is said in a ``notice`` key (``_budget_notice`` if the record has its own
     ``notice``). When trimming is not enough, the largest fields are left out and named, so the
-    model can ask for them with ``fields=[...]``; ``id_fields`` are left out last.
+    model can ask for them with ``fields=[...]``; ``id_fields`` are left out last. ``required`` keys
+    (a result's output schema requires them) are never left out: when nothing else is left, their
+    own largest entries go, then their contents (an empty object or list still matches the schema).
     """
     limit = _check_budget(max_tokens)
     unknown: list[str] = []
@@ -1024,7 +1027,8 @@ def fit_object(
     # Still too big: leave out the largest fields and name them. Identifying fields go last, so
     # the model still knows which record this is.
     protected = set(id_fields or ())
-    order = sorted(trimmed, key=lambda k: (k in protected, -_nbytes({k: trimmed[k]})))
+    always = {key for key in required if key in trimmed}
+    order = sorted((k for k in trimmed if k not in always), key=lambda k: (k in protected, -_nbytes({k: trimmed[k]})))
 
     def left_out(n: int) -> tuple[list[str], dict[str, Any]]:
         gone = order[:n]
@@ -1051,7 +1055,37 @@ def fit_object(
             fitted = attempt(kept, text)
             if fitted is not None:
                 return fitted
+    if always:
+        return _required_only({k: trimmed[k] for k in trimmed if k in always}, attempt, budget, detail_hint)
     return {notice_key: f"The record does not fit the {budget} even reduced; ask for fewer fields."}
+
+
+def _required_only(
+    core: dict[str, Any],
+    attempt: Callable[[dict[str, Any], str], dict[str, Any] | None],
+    budget: str,
+    detail_hint: str | None,
+) -> dict[str, Any]:
+    """The required keys alone, reduced until they fit: the largest entries of the objects among them left out
+    (named by count), then every object and list emptied. Over the budget only if even that does not fit."""
+    ask = f" To see the rest, {detail_hint}." if detail_hint else ""
+    entries = sorted(
+        ((key, inner) for key, value in core.items() if isinstance(value, dict) for inner in value),
+        key=lambda pair: -_nbytes({pair[1]: core[pair[0]][pair[1]]}),
+    )
+    for n in range(1, len(entries) + 1):
+        gone = {(key, inner) for key, inner in entries[:n]}
+        reduced = {
+            key: {k: v for k, v in value.items() if (key, k) not in gone} if isinstance(value, dict) else value
+            for key, value in core.items()
+        }
+        named = _names(sorted({key for key, _ in gone}))
+        fitted = attempt(reduced, f"Too large for the {budget}: {n} of their entries left out of {named}.{ask}")
+        if fitted is not None:
+            return fitted
+    emptied = {key: type(value)() if isinstance(value, dict | list) else value for key, value in core.items()}
+    text = f"Too large for the {budget}: only the required fields are kept, emptied.{ask}"
+    return attempt(emptied, text) or {**emptied, "notice": text}
 
 
 # -- counts ----------------------------------------------------------------------------------------

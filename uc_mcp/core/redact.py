@@ -528,7 +528,7 @@ def _fit_again(result: Mapping[str, Any], keep: Collection[str], max_tokens: int
     result keeps (``next_offset: null``, "no next page") are put back in their places, room left for them."""
     nulls = {key: None for key, value in result.items() if value is None}
     room = text_tokens(result_json(nulls, keep)) if nulls else 0
-    fitted = fit_object(result, max_tokens=max_tokens - room, id_fields=sorted({*keep, *_SERVER_NOTES}))
+    fitted = fit_object(result, max_tokens=max_tokens - room, id_fields=sorted({*keep, *_SERVER_NOTES}), required=keep)
     ordered = {key: fitted.get(key) for key in result if key in fitted or key in nulls}
     return result_json({**ordered, **fitted}, keep)
 

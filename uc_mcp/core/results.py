@@ -28,6 +28,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from .budget import View, fit_object
+from .redact import strip_invisible
 from .toolspec import ToolContext
 
 __all__ = [
@@ -107,10 +108,15 @@ class WriteInput(StrictInput):
 def not_blank(value: str) -> str:
     """A pydantic ``AfterValidator`` of a free-text argument that must say something (a search's query): spaces
     alone, of any kind, pass a ``min_length`` but leave nothing to look for (read as an empty id, or as a filter
-    that matches everyone)."""
-    if not value.split():
+    that matches everyone); so do invisible characters alone (zero-width, joiners, BOM, soft hyphen), which no
+    person typed and ``str.split`` keeps."""
+    if not strip_invisible(value).split() or not "".join(value.split()).strip(_INVISIBLE_FORMAT):
         raise ValueError("must hold more than spaces")
     return value
+
+
+# Format characters a keyboard never types that strip_invisible keeps (the soft hyphen is "visible" to it).
+_INVISIBLE_FORMAT = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
 
 def real_moment(value: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 import anyio
@@ -64,14 +64,25 @@ def _share(ctx: ToolContext, parts: int) -> ToolContext:
     return dataclasses.replace(ctx, max_tokens=max(300, ctx.max_tokens // max(parts, 1)))
 
 
-async def search(reach: Reach, query: str, max_calls: int, only: Collection[str] | None = None) -> list[Outcome]:
-    """``query`` in every enabled system (or those in ``only``), concurrently; outcomes in registry order."""
+async def search(
+    reach: Reach,
+    query: str,
+    max_calls: int,
+    only: Collection[str] | None = None,
+    spent: Mapping[str, int] | None = None,
+) -> list[Outcome]:
+    """``query`` in every enabled system (or those in ``only``), concurrently, each within ``max_calls`` less
+    what it has ``spent`` already for this call; outcomes in registry order."""
     chosen = [(s, c) for s, c in sources_for(reach) if only is None or s.name in only]
     outcomes = [Outcome(source, _share(ctx, len(chosen))) for source, ctx in chosen]
 
     async def one(outcome: Outcome) -> None:
+        left = max_calls - (spent or {}).get(outcome.source.name, 0)
+        if left < 1:  # its calls are spent: not searched, so matches there may be missing
+            outcome.found = Found([], complete=False, api_calls=0)
+            return
         outcome.found, outcome.problem = await guarded(
-            outcome.source, lambda: outcome.source.find(query, outcome.ctx, max_calls)
+            outcome.source, lambda: outcome.source.find(query, outcome.ctx, left)
         )
 
     async with anyio.create_task_group() as group_:
@@ -82,6 +93,12 @@ async def search(reach: Reach, query: str, max_calls: int, only: Collection[str]
 
 def records_of(outcomes: list[Outcome]) -> list[Record]:
     return [record for outcome in outcomes if outcome.found for record in outcome.found.records]
+
+
+class NoSuchPerson(NotFound):
+    """No one person by this key: the message says what to do (NotFound's own hint, about record ids, is not it)."""
+
+    hint = ""
 
 
 def _identified(people: list[list[Record]], key: str) -> list[Record]:
@@ -101,9 +118,9 @@ def _identified(people: list[list[Record]], key: str) -> list[Record]:
     ]
     if len(by_id) > 1:
         found = ", ".join(ref(person[0]) for person in by_id)
-        raise NotFound(f"person: {len(by_id)} people have this id or reference ({found}); give their email instead")
+        raise NoSuchPerson(f"person: {len(by_id)} people have this id or reference ({found}); give their email instead")
     if not by_id:
-        raise NotFound("person: nobody in any enabled system has this email, id or reference; try customers_find")
+        raise NoSuchPerson("person: nobody in any enabled system has this email, id or reference; try customers_find")
     return by_id[0]
 
 
@@ -130,7 +147,8 @@ async def resolve(reach: Reach, key: str, max_calls: int) -> Person:
     person = _identified(group(records_of(outcomes)), key)
     email = person[0].email
     if email and email_key(email) != email_key(key):
-        again = await search(reach, email, max_calls)
+        spent = {o.source.name: o.found.api_calls for o in outcomes if o.found is not None}
+        again = await search(reach, email, max_calls, spent=spent)  # max_calls bounds both searches together
         seen = {ref(record) for record in person}
         person = person + [
             r for r in records_of(again) if email_key(r.email) == email_key(email) and ref(r) not in seen

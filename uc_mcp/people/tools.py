@@ -19,7 +19,7 @@ from pydantic import AfterValidator, Field
 from ..core.budget import fit_object
 from ..core.resources import MIME, ResourceSpec, resource_text
 from ..core.results import ObjectResult, StrictInput, mark, not_blank
-from ..core.toolspec import ToolContext, ToolSpec
+from ..core.toolspec import ToolContext, ToolSpec, required_keys
 from .linking import email_key, group, links_within, possible_links, ref
 from .search import Outcome, guarded, records_of, resolve, search
 from .sources import Reach, Record
@@ -75,6 +75,11 @@ class PersonResult(ObjectResult):
     partial: bool
 
 
+# Never left out when a result is fitted to the budget: the output schema requires them.
+FIND_REQUIRED: Final = required_keys(FindResult)
+PERSON_REQUIRED: Final = required_keys(PersonResult)
+
+
 def _person_view(index: int, person: list[Record]) -> dict[str, Any]:
     rows = [
         {
@@ -114,8 +119,13 @@ async def customers_find(request: FindInput, ctx: ToolContext) -> dict[str, Any]
     if partial:
         names = ", ".join(name for name, part in systems.items() if part["status"] != "ok")
         body["notice"] = f"Partial: {names} did not answer in full (see systems); matches there may be missing."
+    elif not people:
+        body["notice"] = "Nobody in any enabled system matches this query."
     hint = "call customer_360 with a person's email, or the system's own find tool"
-    return mark(ctx, fit_object(body, max_tokens=ctx.max_tokens - 60, detail_hint=hint, id_fields=("people",)))
+    fitted = fit_object(
+        body, max_tokens=ctx.max_tokens - 60, detail_hint=hint, id_fields=("people",), required=FIND_REQUIRED
+    )
+    return mark(ctx, fitted)
 
 
 async def _overviews(
@@ -163,7 +173,7 @@ async def _overviews(
             else:
                 systems[name] = {"status": "failed", "problem": outcome.problem}
     ordered = {name: systems[name] for name in by_system if name in systems}  # registry order, not finish order
-    return ordered, facts, problems
+    return ordered, {name: facts[name] for name in by_system if name in facts}, problems
 
 
 def discrepancies(facts: dict[str, list[dict[str, Any]]], titles: dict[str, str]) -> list[str]:
@@ -209,7 +219,10 @@ async def person_360(key: str, ctx: ToolContext, max_calls: int) -> dict[str, An
     if problems or failed:
         body["notice"] = "Partial: " + " | ".join([*failed, *problems])
     hint = "call each system's own overview tool named in systems.*.more"
-    return mark(ctx, fit_object(body, max_tokens=ctx.max_tokens - 60, detail_hint=hint, id_fields=("person",)))
+    fitted = fit_object(
+        body, max_tokens=ctx.max_tokens - 60, detail_hint=hint, id_fields=("person",), required=PERSON_REQUIRED
+    )
+    return mark(ctx, fitted)
 
 
 async def customer_360(request: PersonInput, ctx: ToolContext) -> dict[str, Any]:

@@ -441,12 +441,15 @@ async def test_dot_segment_ids_are_refused_or_stay_on_the_customer(h: Harness, n
 
 async def test_odd_queries_to_find_only_read_customers(h: Harness) -> None:
     before = h.digest()
-    for query in (*ODD_IDS, "%", "*", "' OR 1=1 --", "\u200b", "."):
+    for query in (*ODD_IDS, "%", "*", "' OR 1=1 --", "."):
         result = await h.call(FIND, {"query": query})
         check_answer(h.tools[FIND], result)
         assert not result.is_error, (query, result.content)
         assert all(request.method == "GET" for request in h.requests), h.requests
         assert all(request.segments[:3] == ["", "v1", "customers"] for request in h.requests), h.requests
+    h.requests.clear()
+    result = await h.call(FIND, {"query": "\u200b"})  # invisible alone: blank, refused before any request
+    assert result.is_error and "query" in check_answer(h.tools[FIND], result) and not h.requests
     assert h.digest() == before
 
 
