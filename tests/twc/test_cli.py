@@ -50,7 +50,7 @@ def test_a_tool_outside_the_shared_defaults_is_reachable(tmp_path: Path) -> None
     ("arguments", "says"),
     [
         ('{"customer": "00000000-0000-4000-8000-000000000000"}', "Not found (HTTP 404)"),
-        ('{"customer": 7}', "customer: Input should be a valid string"),
+        ('{"customer": 7}', "customer: expected text (a JSON string)"),
     ],
 )
 def test_a_failed_call_exits_1_with_the_message(tmp_path: Path, arguments: str, says: str) -> None:

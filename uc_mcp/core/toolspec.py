@@ -27,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Final, Literal, TypedDict
 
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
@@ -184,6 +184,16 @@ class ToolContext:
 _OUR_ERRORS = frozenset({"value_error", "assertion_error"})
 
 
+# A strict field (every write's) refuses a value of another JSON type: pydantic's "Input should be a valid integer"
+# for "20" reads as though 20 were not allowed; say which JSON type is expected instead.
+_STRICT_TYPES: Final = {
+    "int_type": "expected a whole number as a JSON number (not in quotes, not true/false)",
+    "bool_type": "expected true or false (a JSON boolean, not in quotes)",
+    "float_type": "expected a number as a JSON number (not in quotes)",
+    "string_type": "expected text (a JSON string)",
+}
+
+
 def _problem(item: ErrorDetails) -> str:
     """One error as "<field>: <what was expected>". An error of the whole input (two fields that exclude each
     other) has no location: its text names the fields itself ("give exactly one of customer_id or email")."""
@@ -195,6 +205,8 @@ def _problem(item: ErrorDetails) -> str:
         what = "not a parameter of this tool"
     elif kind in _OUR_ERRORS and "error" in item.get("ctx", {}):
         what = str(item["ctx"]["error"])
+    elif kind in _STRICT_TYPES:
+        what = _STRICT_TYPES[kind]
     else:
         what = item["msg"]
     return f"{where}: {what}" if where else what
