@@ -352,6 +352,21 @@ async def test_an_answer_is_kept_briefly(fake: Fake, monkeypatch: pytest.MonkeyP
     assert fake.api.searches == ["ann", "ann"]
 
 
+async def test_typing_on_after_a_complete_answer_costs_no_call(fake: Fake) -> None:
+    """ "an" found every match (no hasMore): "ann" and "ann@" are narrowed from it; "user" was capped at 20, so
+    "user1" asks the API again."""
+    assert (await complete(fake.client, LOOKUP, "customer", "an"))["values"] == ["ann@example.com"]
+    assert await complete(fake.client, LOOKUP, "customer", "ann@") == {
+        "values": ["ann@example.com"],
+        "total": 1,
+        "hasMore": False,
+    }
+    assert (await complete(fake.client, LOOKUP, "customer", "anx"))["values"] == []
+    assert (await complete(fake.client, LOOKUP, "customer", "user"))["hasMore"] is True
+    assert len((await complete(fake.client, LOOKUP, "customer", "user1"))["values"]) == 10
+    assert fake.api.searches == ["an", "user", "user1"]
+
+
 async def test_masked_emails_are_never_offered_ids_are(fakecomp: Provider, mode: str, tmp_path: Path) -> None:
     async with fake_server(mode, tmp_path, redact=["email"]) as masked:
         # The customers whose email starts with what was typed, by id; an id that holds an email is left out.
