@@ -20,14 +20,11 @@ now that their causes are fixed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -53,6 +50,7 @@ from mcp_types import (
 )
 
 from tests.support.mcp import ServerFactory
+from tests.support.store_digest import StoreDigest
 from uc_mcp.core.exports import export_directory
 from uc_mcp.server import runtime_of
 
@@ -91,30 +89,6 @@ class Request:
         """Under the API's customer path, with no dot segment that a server would resolve elsewhere."""
         segments = self.raw_path.split("/")
         return self.raw_path.startswith(CUSTOMER_PATHS[self.system]) and not {".", ".."} & set(segments)
-
-
-class StoreDigest:
-    """A digest of every row of every table of one SQLite file, read through a second, read-only connection."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-
-    def __call__(self) -> str:
-        digest = hashlib.sha256()
-        self._conn.execute("BEGIN")  # one snapshot for all tables
-        try:
-            tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            for table in sorted(tables):
-                rows = sorted(repr(row) for row in self._conn.execute(f'SELECT * FROM "{table}"'))
-                digest.update(f"{table}:{len(rows)}\n".encode())
-                for row in rows:
-                    digest.update(row.encode("utf-8", "surrogatepass"))
-        finally:
-            self._conn.execute("COMMIT")
-        return digest.hexdigest()
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 def record(server: MCPServer, system: str, requests: list[Request], delay: float = 0.0) -> None:

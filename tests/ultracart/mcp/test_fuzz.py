@@ -28,10 +28,8 @@ runs five times as many, randomised.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import closing
 from dataclasses import dataclass
@@ -52,6 +50,7 @@ from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from mcp_types import CallToolResult, TextContent, Tool
 
+from tests.support.store_digest import StoreDigest
 from tests.ultracart.mcp.conftest import ServerFactory
 from uc_mcp.server import runtime_of
 from uc_mcp.ultracart.tools import TOOLS, TOOLSETS
@@ -199,41 +198,6 @@ class RecordingApp:
 
         await self.app(scope, receive, capture)
         self.answers.append(Answer(scope["method"], scope["path"], status, b"".join(chunks)))
-
-
-class StoreDigest:
-    """A digest of every row of every table, read through a second, read-only connection."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        self._last: tuple[int, str] | None = None
-
-    def __call__(self) -> str:
-        # data_version changes when another connection commits: hash again only then.
-        version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-        if self._last is None or self._last[0] != version:
-            self._last = (version, self._hash())
-        return self._last[1]
-
-    def _hash(self) -> str:
-        digest = hashlib.sha256()
-        self._conn.execute("BEGIN")  # one snapshot for all tables
-        try:
-            tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            for table in sorted(tables):
-                rows = sorted(repr(row) for row in self._conn.execute(f'SELECT * FROM "{table}"'))
-                digest.update(f"{table}:{len(rows)}\n".encode())
-                for row in rows:
-                    digest.update(row.encode("utf-8", "surrogatepass"))
-        finally:
-            self._conn.execute("COMMIT")
-        return digest.hexdigest()
-
-    def ids(self, sql: str) -> list[Any]:
-        return [row if len(row) > 1 else row[0] for row in self._conn.execute(sql)]
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 @dataclass(frozen=True, slots=True)

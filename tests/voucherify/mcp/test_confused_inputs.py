@@ -18,10 +18,8 @@ tests/voucherify/mcp/test_outside_check_fixes.py tests each one's class across t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
@@ -40,6 +38,7 @@ from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, TextContent, Tool
 
+from tests.support.store_digest import StoreDigest
 from tests.voucherify.mcp.conftest import JANE, UNKNOWN, ServerFactory
 from uc_mcp.server import runtime_of
 from uc_mcp.voucherify.tools import TOOLS
@@ -77,30 +76,6 @@ class Request:
     @property
     def segments(self) -> list[str]:
         return [unquote(part) for part in self.raw_path.split("/")]
-
-
-class StoreDigest:
-    """A digest of every row of every table, read through a second, read-only connection."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-
-    def __call__(self) -> str:
-        digest = hashlib.sha256()
-        self._conn.execute("BEGIN")  # one snapshot for all tables
-        try:
-            tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            for table in sorted(tables):
-                rows = sorted(repr(row) for row in self._conn.execute(f'SELECT * FROM "{table}"'))
-                digest.update(f"{table}:{len(rows)}\n".encode())
-                for row in rows:
-                    digest.update(row.encode("utf-8", "surrogatepass"))
-        finally:
-            self._conn.execute("COMMIT")
-        return digest.hexdigest()
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 @dataclass(slots=True)
