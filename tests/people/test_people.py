@@ -220,3 +220,43 @@ async def test_one_systems_records_are_overviewed_concurrently(client: Client, m
     assert isinstance(voucherify, list) and len(voucherify) == 2 and not result["partial"]
     ids = [record.split(":", 1)[1] for record in result["person"]["records"] if record.startswith("voucherify:")]
     assert [view["customer"]["id"] for view in voucherify] == ids
+
+
+def _link(found: dict[str, Any], one: str, other: str) -> dict[str, Any]:
+    emails = [person["email"].casefold() for person in found["people"]]
+    pair = {emails.index(one), emails.index(other)}
+    [link] = [link for link in found.get("possibly_same", []) if set(link["people"]) == pair]
+    return link
+
+
+async def test_a_name_only_link_is_strengthened_by_phone_and_postcode_never_merged(client: Client) -> None:
+    """The demo's near-duplicate: UltraCart 100002 jane.doe@, the same Jane Doe at the same address and phone as
+    jane@ (in all three systems). One record of each is read for its phone and postcode, within max_calls."""
+    found = await call(client, "customers_find", {"query": "Jane Doe"})
+    link = _link(found, "jane@example.com", "jane.doe@example.com")
+    assert set(link["evidence"]) == {"name+postcode", "phone"} and link["strength"] == "medium"
+    assert link["verdict"].startswith("possibly the same person")
+    assert len(found["people"]) >= 2  # never merged: two emails, two people
+    assert all(part["api_calls"] <= 6 for part in found["systems"].values())  # the default max_calls
+    # No call left for a read: the link stays what the names alone say.
+    tight = await call(client, "customers_find", {"query": "Jane Doe", "max_calls": 1})
+    assert _link(tight, "jane@example.com", "jane.doe@example.com")["evidence"] == ["name"]
+    assert all(part["api_calls"] <= 1 for part in tight["systems"].values())
+
+
+async def test_a_failed_contact_read_leaves_the_link_weak_and_the_answer_whole(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from uc_mcp.core.errors import ServerError
+    from uc_mcp.people import sources
+
+    async def failing(record: Any, ctx: Any) -> tuple[str | None, str | None]:
+        raise ServerError("the API is down")
+
+    for name, source in list(sources.ADAPTERS.items()):
+        monkeypatch.setitem(sources.ADAPTERS, name, dataclasses.replace(source, contact=failing))
+    found = await call(client, "customers_find", {"query": "Jane Doe"})
+    assert _link(found, "jane@example.com", "jane.doe@example.com")["evidence"] == ["name"]
+    assert not found["partial"]

@@ -2,8 +2,8 @@
 
 Only the same email after case-folding merges records: none of the three providers documents dots or plus rules
 for its emails, so ``j.doe@`` and ``jdoe@`` are different people. Weaker evidence between people of different
-emails (the same phone; the same name, with the same postcode when both records carry one) is reported as
-"possibly the same person", never merged.
+emails (the same phone; the same name and postcode; the same name alone, the weakest) is reported as "possibly the
+same person", never merged.
 """
 
 from __future__ import annotations
@@ -41,12 +41,18 @@ def evidence(one: Record, other: Record) -> list[str]:
     if _phone_key(one.phone) is not None and _phone_key(one.phone) == _phone_key(other.phone):
         found.append("phone")
     if _name_key(one.name) is not None and _name_key(one.name) == _name_key(other.name):
-        both_postcodes = one.postcode and other.postcode
-        if not both_postcodes:
-            found.append("name")
-        elif one.postcode.replace(" ", "").casefold() == other.postcode.replace(" ", "").casefold():  # type: ignore[union-attr]
-            found.append("name+postcode")
+        # The same postcode makes the same name medium evidence; a different one leaves it weak, not gone (people
+        # move: the demo's José has an older email at an older address).
+        same_place = _postcode_key(one.postcode) is not None and _postcode_key(one.postcode) == _postcode_key(
+            other.postcode
+        )
+        found.append("name+postcode" if same_place else "name")
     return found
+
+
+def _postcode_key(postcode: str | None) -> str | None:
+    folded = "".join((postcode or "").split()).casefold()
+    return folded or None
 
 
 def group(records: Iterable[Record]) -> list[list[Record]]:
@@ -72,6 +78,8 @@ def possible_links(people: list[list[Record]]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for (left, one_person), (right, other_person) in combinations(enumerate(people), 2):
         reasons = sorted({reason for one in one_person for other in other_person for reason in evidence(one, other)})
+        if "name+postcode" in reasons and "name" in reasons:
+            reasons.remove("name")  # another pair of their records said the same name without postcodes to compare
         if reasons:
             best = min(reasons, key=list(STRENGTH).index)
             found.append(

@@ -20,6 +20,7 @@ from ..core.budget import fit_object
 from ..core.resources import MIME, ResourceSpec, resource_text
 from ..core.results import ObjectResult, StrictInput, mark, not_blank
 from ..core.toolspec import ToolContext, ToolSpec, required_keys
+from .contacts import with_contacts
 from .linking import email_key, group, links_within, possible_links, ref
 from .search import Outcome, guarded, records_of, resolve, search
 from .sources import Reach, Record
@@ -108,6 +109,7 @@ async def customers_find(request: FindInput, ctx: ToolContext) -> dict[str, Any]
     query = request.query.strip()
     outcomes = await search(reach, query, request.max_calls)
     people = _rank(group(records_of(outcomes)), query)[: request.limit]
+    people = await with_contacts(people, outcomes, request.max_calls)  # name-only links: phone and postcode too
     systems = {outcome.source.name: outcome.status() for outcome in outcomes}
     partial = any(part["status"] != "ok" for part in systems.values())
     body: dict[str, Any] = {

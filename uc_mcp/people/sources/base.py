@@ -38,6 +38,8 @@ FindFn = Callable[[str, ToolContext, int], Awaitable[Found]]
 # The overview of one record (by the record's id), in at most the calls given; its dict as the provider's tool
 # returns it.
 OverviewFn = Callable[[Record, ToolContext], Awaitable[dict[str, Any]]]
+# A record's (phone, postcode), read in one API call.
+ContactFn = Callable[[Record, ToolContext], Awaitable[tuple[str | None, str | None]]]
 # Facts the discrepancies compare, from one overview: email, default_address, marketing, loyalty_tier.
 FactsFn = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -69,6 +71,9 @@ class Source:
     facts: FactsFn
     overview_calls: int  # the most API calls one overview makes
     eraser: Eraser
+    # The record's phone and postcode, in one API call: the evidence that strengthens a link between two people
+    # whose names alone match (the providers' find rows carry neither).
+    contact: ContactFn
 
 
 @dataclass(frozen=True, slots=True)

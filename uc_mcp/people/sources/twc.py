@@ -101,4 +101,12 @@ ERASER = Eraser(
     what="delete the customer with its addresses, consent and attributes (its wishlists are kept, de-identified)",
     finish="twc_delete_customer with match_by=id, customer={id}",
 )
-SOURCE = Source("twc", "The Wishlist", find_records, overview_of, facts, overview.MAX_CALLS, ERASER)
+
+
+async def contact(record: Record, ctx: ToolContext) -> tuple[str | None, str | None]:
+    customer = await read_customer(ctx, "id", record.id)
+    address = customer.get("defaultAddress") or {}
+    return customer.get("mobile") or customer.get("phone"), address.get("postcode")
+
+
+SOURCE = Source("twc", "The Wishlist", find_records, overview_of, facts, overview.MAX_CALLS, ERASER, contact)

@@ -64,4 +64,21 @@ ERASER = Eraser(
     "history)",
     finish="ultracart_delete_customer with customer_profile_oid={id}",
 )
-SOURCE = Source("ultracart", "UltraCart", find_records, overview_of, facts, overview.MAX_CALLS, ERASER)
+
+
+async def contact(record: Record, ctx: ToolContext) -> tuple[str | None, str | None]:
+    customer = await ctx.api.customer_record(int(record.id), expand=["billing", "shipping"]) or {}
+    # The API's billing and shipping are lists of addresses: the default shipping one (where orders go) first.
+    address = _default(customer.get("shipping"), "default_shipping") or _default(
+        customer.get("billing"), "default_billing"
+    )
+    phone = address.get("day_phone") or address.get("evening_phone")
+    return (str(phone) if phone else None), address.get("postal_code")
+
+
+def _default(addresses: Any, flag: str) -> Mapping[str, Any]:
+    entries = [entry for entry in addresses or () if isinstance(entry, Mapping)] if isinstance(addresses, list) else []
+    return next((entry for entry in entries if entry.get(flag) is True), entries[0] if entries else {})
+
+
+SOURCE = Source("ultracart", "UltraCart", find_records, overview_of, facts, overview.MAX_CALLS, ERASER, contact)

@@ -58,4 +58,12 @@ ERASER = Eraser(
     what="permanently erase the customer with its activity, segment memberships and orders' customer data",
     finish="voucherify_customer_permanently_deletion with customer_id={id}",
 )
-SOURCE = Source("voucherify", "Voucherify", find_records, overview_of, facts, overview.MAX_CALLS, ERASER)
+
+
+async def contact(record: Record, ctx: ToolContext) -> tuple[str | None, str | None]:
+    customer = await ctx.api.customer_record(record.id)
+    address = customer.get("address") or {}
+    return customer.get("phone"), address.get("postal_code")
+
+
+SOURCE = Source("voucherify", "Voucherify", find_records, overview_of, facts, overview.MAX_CALLS, ERASER, contact)
