@@ -80,12 +80,12 @@ def _check_toolsets(toolsets: list[str] | None, source: str) -> None:
     """Every name must be a toolset of some registered provider (qualified, or bare for all that have it), or a
     cross-provider table's (tables.py: ``people``), which belongs to no provider."""
     from .providers import all_providers
-    from .tables import cross_table
+    from .tables import CROSS_TABLES, cross_table
     from .toolsets import Catalogue
 
     named = [name for name in toolsets or () if cross_table(name) is None]
     if named:
-        Catalogue(all_providers()).resolve(named, source)
+        Catalogue(all_providers(), tuple(table.name for table in CROSS_TABLES)).resolve(named, source)
 
 
 def _run_serve(args: argparse.Namespace) -> int:

@@ -81,8 +81,8 @@ def install_dynamic_toolsets(
             "client of a token scope. Use --toolsets or token scopes instead."
         )
     providers = {provider.name: provider for provider in enabled_providers}
-    catalogue = Catalogue(tuple(enabled_providers))
     crossing = {toolset.table.name: toolset for toolset in cross}
+    catalogue = Catalogue(tuple(enabled_providers), tuple(crossing))
     named = [name for name in settings.toolsets or () if name.strip() not in crossing]
     enabled: set[str] = set(catalogue.resolve(named)) if named else set()
     enabled |= {name for name, toolset in crossing.items() if toolset.enabled}

@@ -226,7 +226,8 @@ def configured_secrets(settings: Settings, runtime: Runtime | None = None) -> li
 
 
 def catalogue(runtime: Runtime) -> Catalogue:
-    return Catalogue(tuple(provider_runtime.provider for provider_runtime in runtime.providers.values()))
+    providers = tuple(provider_runtime.provider for provider_runtime in runtime.providers.values())
+    return Catalogue(providers, tuple(table.name for table in CROSS_TABLES))
 
 
 def wanted_toolsets(settings: Settings, runtime: Runtime, scope: Scope | None = None) -> list[str]:

@@ -24,6 +24,9 @@ class Catalogue:
     """Every toolset of the enabled providers, qualified, with their tools."""
 
     providers: tuple[Provider, ...]
+    # Cross-provider toolsets (tables.py: ``people``), resolved by their callers before this catalogue: named in an
+    # unknown toolset's message, so that the message lists every name that would have worked.
+    cross: tuple[str, ...] = ()
 
     def known(self) -> list[str]:
         return [provider.qualified(name) for provider in self.providers for name in provider.toolsets]
@@ -52,7 +55,7 @@ class Catalogue:
             raise ConfigurationError(
                 f"{source}={','.join(names)!r} is not valid: unknown toolset(s) {', '.join(unknown)}; expected a "
                 f"comma list of {', '.join(bare)} (that toolset of every provider that has it), or with the provider: "
-                f"{', '.join(known)}."
+                f"{', '.join(known)}" + (f"; or across providers: {', '.join(self.cross)}." if self.cross else ".")
             )
         return resolved
 

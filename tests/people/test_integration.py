@@ -508,6 +508,7 @@ def test_a_misspelt_toolset_is_still_refused(cli_env: UseProviders, capsys: pyte
     assert main(["tools", "--toolsets", "people,peple"]) == 2
     error = capsys.readouterr().err
     assert "unknown toolset(s) peple;" in error and "Traceback" not in error  # people itself is known
+    assert error.rstrip().endswith("or across providers: people.")  # every name that would have worked is listed
 
 
 def without_the_seed_check(monkeypatch: pytest.MonkeyPatch) -> None:

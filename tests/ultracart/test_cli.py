@@ -14,6 +14,7 @@ from uc_mcp.cli import main
 from uc_mcp.core.errors import ConfigurationError
 from uc_mcp.providers import all_providers
 from uc_mcp.settings import load_settings
+from uc_mcp.tables import CROSS_TABLES
 
 
 def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -144,7 +145,8 @@ def test_an_unknown_toolset_flag_is_named_with_what_is_allowed(
     qualified = ", ".join(provider.qualified(name) for provider in all_providers() for name in provider.toolsets)
     assert err == (
         f"uc-mcp: --toolsets='bogus' is not valid: unknown toolset(s) bogus; expected a comma list of {bare} (that "
-        f"toolset of every provider that has it), or with the provider: {qualified}.\n"
+        f"toolset of every provider that has it), or with the provider: {qualified}; or across providers: "
+        f"{', '.join(table.name for table in CROSS_TABLES)}.\n"
     )
     assert bare.startswith("assist, customers, store_credit, wishlist, email_lists, admin, email_verification")
     assert qualified.startswith("ultracart.assist, ultracart.customers, ultracart.store_credit, ultracart.wishlist")
