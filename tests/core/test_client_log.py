@@ -94,9 +94,8 @@ async def legacy(server: MCPServer, heard: Heard) -> AsyncIterator[Client]:
         yield client
 
 
-async def test_the_logging_capability_is_declared(server: MCPServer) -> None:
-    capabilities = server._lowlevel_server.get_capabilities(None, None)  # type: ignore[arg-type]
-    assert capabilities.logging is not None
+async def test_the_logging_capability_is_declared(legacy: Client) -> None:
+    assert legacy.server_capabilities.logging is not None
 
 
 async def test_by_default_warnings_reach_the_client_and_retries_do_not(

@@ -21,7 +21,6 @@ now that their causes are fixed.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,10 +44,10 @@ from mcp_types import (
     ResourceTemplateReference,
     SetLevelRequest,
     SetLevelRequestParams,
-    TextContent,
     Tool,
 )
 
+from tests.support.answers import TRACEBACK, ToolCalls, check_answer
 from tests.support.mcp import ServerFactory
 from tests.support.store_digest import StoreDigest
 from uc_mcp.core.exports import export_directory
@@ -73,7 +72,6 @@ FIND, PERSON, DATA, ERASE = "customers_find", "customer_360", "customers_data_re
 PEOPLE_TOOLS = (FIND, PERSON, DATA, ERASE)
 JANE, JOHN = "jane@example.com", "john.smith@example.com"  # demo people in all three systems
 NOBODY = "nobody-x2@nowhere.example"
-TRACEBACK = re.compile(r'Traceback|File "[^"\n]*", line \d+')
 NOBODY_SAID = "nobody in any enabled system has this email, id or reference"
 
 # -- observing the three sandboxes -------------------------------------------------------------------------------
@@ -111,9 +109,11 @@ def record(server: MCPServer, system: str, requests: list[Request], delay: float
 
 
 @dataclass(slots=True)
-class Harness:
+class Harness(ToolCalls):
     """One server on the three sandboxes: its client, its tools, the requests each sandbox received and a digest
     of every store."""
+
+    canary = CANARY
 
     server: MCPServer
     client: Client
@@ -124,55 +124,12 @@ class Harness:
     def digest(self) -> dict[str, str]:
         return {system: digest() for system, digest in self.digests.items()}
 
-    async def call(self, name: str, arguments: dict[str, Any]) -> CallToolResult:
-        """One ``tools/call``: a protocol-level error (an exception from the client) fails the test."""
-        self.requests.clear()
-        try:
-            return await self.client.call_tool(name, arguments)
-        except Exception as error:  # any protocol-level failure is the finding
-            raise AssertionError(f"{name}: protocol-level error {type(error).__name__}: {str(error)[:300]}") from None
-
-    async def refused(self, name: str, arguments: dict[str, Any], field_name: str) -> str:
-        """An invalid call: an error naming ``field_name``, not repeating the canary, sending and writing nothing."""
-        before = self.digest()
-        result = await self.call(name, arguments)
-        text = check_answer(self.tools[name], result)
-        assert result.is_error, f"accepted: {text[:500]}"
-        assert field_name in text, f"does not name {field_name}: {text}"
-        assert CANARY not in text, f"repeats the value: {text}"
-        assert not self.requests, f"sent before validating: {self.requests}"
-        assert self.digest() == before, "a store changed"
-        return text
-
-    async def succeeded(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        result = await self.call(name, arguments)
-        text = check_answer(self.tools[name], result)
-        assert not result.is_error, text
-        assert result.structured_content is not None
-        return dict(result.structured_content)
-
     def methods(self) -> set[str]:
         return {request.method for request in self.requests}
 
 
 def astray(h: Harness) -> list[Request]:
     return [request for request in h.requests if not request.stays_on_customers()]
-
-
-def check_answer(tool: Tool, result: CallToolResult) -> str:
-    """The hygiene every answer must have; returns its text."""
-    assert len(result.content) == 1 and isinstance(result.content[0], TextContent), result.content
-    text = result.content[0].text
-    assert text.strip(), "empty text content"
-    assert not TRACEBACK.search(text), f"traceback-like text: {text[:500]}"
-    if result.is_error:
-        assert "\n" not in text and len(text) <= 1500, f"not one short message: {text[:2000]!r}"
-        assert "failed unexpectedly" not in text, f"unexpected failure: {text}"
-    else:
-        assert result.structured_content is not None, "success without structuredContent"
-        jsonschema.validate(result.structured_content, tool.output_schema or {})
-        assert json.loads(text) == result.structured_content
-    return text
 
 
 @asynccontextmanager

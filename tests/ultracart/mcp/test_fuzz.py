@@ -48,8 +48,9 @@ from hypothesis_jsonschema import _from_schema, from_schema
 from mcp.client import Client
 from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
-from mcp_types import CallToolResult, TextContent, Tool
+from mcp_types import CallToolResult, Tool
 
+from tests.support.answers import check_answer
 from tests.support.store_digest import StoreDigest
 from tests.ultracart.mcp.conftest import ServerFactory
 from uc_mcp.server import runtime_of
@@ -133,8 +134,6 @@ HUGE = 100_000
 UNKNOWN_PROPERTY = "unexpected_parameter"
 
 # A Python traceback's header or frame line ("line N" alone is no sign: fields=["line 0"] is echoed back).
-TRACEBACK = re.compile(r'Traceback|File "[^"\n]*", line \d+')
-MAX_ERROR_CHARS = 1000
 # A 400 the API may give to arguments of the right shape: a reference to something that does not
 # exist, or a rule that depends on the store's state. Any other 400 is about the request's shape.
 BUSINESS_RULES = re.compile(
@@ -339,24 +338,6 @@ def schema_valid(tool: Tool, arguments: Mapping[str, Any]) -> bool:
 
 
 # -- checking answers ------------------------------------------------------------------------------------
-
-
-def check_answer(tool: Tool, result: CallToolResult) -> str:
-    """The hygiene every answer must have; returns its text."""
-    assert isinstance(result, CallToolResult), type(result)
-    assert len(result.content) == 1 and isinstance(result.content[0], TextContent), result.content
-    text = result.content[0].text
-    assert text.strip(), "empty text content"
-    assert not TRACEBACK.search(text), f"traceback-like text: {text[:500]}"
-    if result.is_error:
-        assert "\n" not in text and len(text) <= MAX_ERROR_CHARS, f"not one short message: {text[:2000]!r}"
-        assert "failed unexpectedly" not in text, f"unexpected failure: {text}"
-        assert "(HTTP 5" not in text, f"the API failed: {text}"
-    else:
-        assert result.structured_content is not None, "success without structuredContent"
-        jsonschema.validate(result.structured_content, tool.output_schema or {})
-        assert json.loads(text) == result.structured_content
-    return text
 
 
 def check_api_accepted_the_shape(harness: Harness) -> None:

@@ -19,7 +19,6 @@ tests/voucherify/mcp/test_outside_check_fixes.py tests each one's class across t
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
@@ -36,8 +35,9 @@ from mcp.client import Client
 from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, TextContent, Tool
+from mcp_types import Tool
 
+from tests.support.answers import ToolCalls, check_answer
 from tests.support.store_digest import StoreDigest
 from tests.voucherify.mcp.conftest import JANE, UNKNOWN, ServerFactory
 from uc_mcp.server import runtime_of
@@ -52,8 +52,6 @@ CANARY = "CANARY-5e1f07"  # put into refused values: must never come back in an 
 APPS = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})  # a client that lists the app-only tool too
 ALL_TOOLS = sorted(spec.name for spec in TOOLS)
 GUARDED = frozenset(spec.name for spec in TOOLS if spec.guarded)
-TRACEBACK = re.compile(r'Traceback|File "[^"\n]*", line \d+')
-MAX_ERROR_CHARS = 1000
 
 GET, LIST, COUNT = "voucherify_get_customer", "voucherify_list_customers", "voucherify_count_customers"
 FIND, OVERVIEW = "voucherify_find_customers", "voucherify_customer_overview"
@@ -79,58 +77,16 @@ class Request:
 
 
 @dataclass(slots=True)
-class Harness:
+class Harness(ToolCalls):
     """One server: its client (declaring MCP Apps, so every tool is listed), the requests its sandbox received and
     a digest of its store."""
+
+    canary = CANARY
 
     client: Client
     tools: dict[str, Tool]
     digest: StoreDigest
     requests: list[Request] = field(default_factory=list)
-
-    async def call(self, name: str, arguments: dict[str, Any]) -> CallToolResult:
-        """One ``tools/call``: a protocol-level error (an exception from the client) fails the test."""
-        self.requests.clear()
-        try:
-            return await self.client.call_tool(name, arguments)
-        except Exception as error:  # any protocol-level failure is the finding
-            pytest.fail(f"{name}: protocol-level error {type(error).__name__}: {error}")
-
-    async def refused(self, name: str, arguments: dict[str, Any], field_name: str) -> str:
-        """An invalid call: an error naming ``field_name``, not repeating the canary, sending and writing nothing."""
-        before = self.digest()
-        result = await self.call(name, arguments)
-        text = check_answer(self.tools[name], result)
-        assert result.is_error, f"accepted: {text[:500]}"
-        assert field_name in text, f"does not name {field_name}: {text}"
-        assert CANARY not in text, f"repeats the value: {text}"
-        assert not self.requests, f"sent before validating: {self.requests}"
-        assert self.digest() == before, "the store changed"
-        return text
-
-    async def succeeded(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        result = await self.call(name, arguments)
-        text = check_answer(self.tools[name], result)
-        assert not result.is_error, text
-        assert result.structured_content is not None
-        return dict(result.structured_content)
-
-
-def check_answer(tool: Tool, result: CallToolResult) -> str:
-    """The hygiene every answer must have; returns its text."""
-    assert len(result.content) == 1 and isinstance(result.content[0], TextContent), result.content
-    text = result.content[0].text
-    assert text.strip(), "empty text content"
-    assert not TRACEBACK.search(text), f"traceback-like text: {text[:500]}"
-    if result.is_error:
-        assert "\n" not in text and len(text) <= MAX_ERROR_CHARS, f"not one short message: {text[:2000]!r}"
-        assert "failed unexpectedly" not in text, f"unexpected failure: {text}"
-        assert "(HTTP 5" not in text, f"the API failed: {text}"
-    else:
-        assert result.structured_content is not None, "success without structuredContent"
-        jsonschema.validate(result.structured_content, tool.output_schema or {})
-        assert json.loads(text) == result.structured_content
-    return text
 
 
 def watch(server: MCPServer, requests: list[Request]) -> None:
