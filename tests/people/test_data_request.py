@@ -288,3 +288,34 @@ async def test_every_page_of_a_long_list_is_written(
         events = await every_page(lambda after, vid=vid: vc.activity_page(vid, 100, starting_after_id=after))
         assert [e["id"] for e in items(lines, "voucherify", "activity", vid)] == [e["id"] for e in events]
     assert len(items(lines, "voucherify", "activity")) > 2 * 2  # more than two pages of 2
+
+
+async def test_a_list_failing_on_a_later_page_keeps_the_pages_read(
+    server: MCPServer, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of 2: the second activity page fails; the first page's events are written and the section says why."""
+    monkeypatch.setattr(data_request, "PAGE_SIZE", 2)
+    runtime = runtime_of(server).provider("voucherify")
+    real = runtime.client()
+    pages: list[str | None] = []
+
+    class SecondPageFails:
+        def __getattr__(self, name: str) -> Any:
+            if name != "activity_page":
+                return getattr(real, name)
+
+            async def page(customer_id: str, limit: int, starting_after_id: str | None = None) -> Any:
+                pages.append(starting_after_id)
+                if starting_after_id is not None:
+                    raise ProviderError("the API timed out")
+                return await real.activity_page(customer_id, limit, starting_after_id=starting_after_id)
+
+            return page
+
+    runtime.api = SecondPageFails()
+    result = await request(client, {"person": JANE, "max_calls": 60})
+    part = result["systems"]["voucherify"]
+    assert part["status"] == "partial" and "timed out" in part["problem"]
+    lines = read_lines(result["path"])
+    written = items(lines, "voucherify", "activity")
+    assert len(written) == 2 and None in pages and any(after is not None for after in pages)

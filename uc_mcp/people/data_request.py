@@ -47,7 +47,7 @@ from ..core.exports import (
     register_export,
 )
 from ..core.exports import register_export_resources as core_export_resources
-from ..core.paging import Page
+from ..core.paging import AfterCursor, Page, walk
 from ..core.results import Result, StrictInput, mark, not_blank
 from ..core.toolspec import ToolContext, ToolSpec
 from ..twc.tools.common import read_customer as twc_read_customer
@@ -64,6 +64,7 @@ EXPORT_URI_PREFIX: Final = "customers://exports/"
 DEFAULT_CALLS: Final = 20
 MOST_CALLS: Final = 60
 PAGE_SIZE: Final = 100  # Voucherify's largest page of activity or redeemables: the fewest calls per event
+AFTER_ID: Final = AfterCursor(lambda entry: entry.get("id"))  # Voucherify's starting_after_id
 
 
 class DataRequestInput(StrictInput):
@@ -113,20 +114,28 @@ def _json(model: Any) -> Any:
 async def _every_page(
     budget: CallBudget, label: str, fetch: Callable[[str | None], Awaitable[Page[dict[str, Any]]]]
 ) -> list[dict[str, Any]]:
-    """Every page of a cursor-paged list (``more_starting_after``), each call from the budget; what was read
-    stays read when the budget runs out (``BudgetSpent`` carries on up after the items are kept)."""
+    """Every page of a cursor-paged list (core/paging.py's walk, after the API's ``more_starting_after`` or the
+    last entry's id), each call from the budget; what was read stays read when the budget runs out or a page
+    fails (``_Kept`` carries it up with the reason)."""
+    if budget.left == 0:
+        raise _Kept([], BudgetSpent(label))
+    walker = walk(
+        lambda at, limit: budget.call(label, partial(fetch, at)),
+        paging=AFTER_ID,
+        limit=PAGE_SIZE,
+        max_pages=budget.left,
+    )
     read: list[dict[str, Any]] = []
-    after: str | None = None
-    while True:
-        page = await budget.call(label, partial(fetch, after))
-        read.extend(page.items)
-        if not page.more:
-            return read
-        if not page.next:
-            raise _Kept(read, Unfinished(f"{label}: the API said there was more but gave no cursor"))
-        after = str(page.next)
-        if budget.left == 0:
-            raise _Kept(read, BudgetSpent(f"{label} (more pages)"))
+    try:
+        async for page in walker:
+            read.extend(page.items)
+    except (ProviderError, ConfigurationError) as error:
+        raise _Kept(read, error) from None
+    if walker.stopped == "max_pages":
+        raise _Kept(read, BudgetSpent(f"{label} (more pages)"))
+    if walker.stopped == "stalled":
+        raise _Kept(read, Unfinished(f"{label}: the API said there was more but its cursor did not move"))
+    return read
 
 
 class _Kept(Exception):
@@ -234,11 +243,8 @@ async def _sections(ctx: ToolContext, key: str, max_calls: int) -> tuple[str | N
     """The person (their email) and one section per enabled system, read concurrently."""
     reach: Reach = ctx.api
     person = await resolve(reach, key, max_calls)
-    email, outcomes = person.email, list(person.outcomes)
-    order = list(reach.contexts)
-    outcomes.sort(key=lambda outcome: order.index(outcome.source.name))
     sections: list[Section] = []
-    for outcome in outcomes:
+    for outcome in person.outcomes:  # registry order
         section = Section(outcome.source, reach.contexts[outcome.source.name])
         section.records = person.records_in(outcome.source.name)
         if outcome.found is None:
@@ -249,7 +255,7 @@ async def _sections(ctx: ToolContext, key: str, max_calls: int) -> tuple[str | N
                 section.status = "no record"
         sections.append(section)
     await _read_all(ctx, sections, max_calls)
-    return email, sections
+    return person.email, sections
 
 
 async def _read_all(ctx: ToolContext, sections: list[Section], max_calls: int) -> None:

@@ -33,15 +33,12 @@ from ..core.results import StrictInput, mark, not_blank
 from ..core.toolspec import ToolContext
 from .linking import ref
 from .search import Person, resolve
-from .sources import Reach, Record
-from .sources.twc import SOURCE as TWC
-from .sources.ultracart import SOURCE as ULTRACART
-from .sources.voucherify import SOURCE as VOUCHERIFY
+from .sources import ADAPTERS, Reach, Record
 
 __all__ = ["ERASE", "EraseInput", "EraseResult"]
 
 TOOL: Final = "customers_erase"
-SOURCES: Final = {source.name: source for source in (ULTRACART, VOUCHERIFY, TWC)}
+SOURCES: Final = ADAPTERS  # every provider the people layer reaches, each with how to erase its records
 RECORDS: Final = "records"  # the binding: every record erased, "system:id"
 SNAPSHOT: Final = "snapshot"  # and a digest of what they held when the preview read them
 
@@ -123,8 +120,12 @@ class Target:
     """The person as the preview found them: every record, and the binding the confirmation is bound to."""
 
     person: Person
-    systems: list[str]  # every system searched, registry order
     binding: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def systems(self) -> list[str]:
+        """Every system searched, in registry order."""
+        return [outcome.source.name for outcome in self.person.outcomes]
 
 
 async def _target(request: EraseInput, ctx: ToolContext) -> Target:
@@ -134,7 +135,7 @@ async def _target(request: EraseInput, ctx: ToolContext) -> Target:
     records = [record for record in person.records if record.provider in SOURCES]
     held = await _read_all(reach, records)
     binding = {RECORDS: sorted(held), SNAPSHOT: _digest(held)}
-    return Target(person, [outcome.source.name for outcome in person.outcomes], binding)
+    return Target(person, binding)
 
 
 async def resolve_target(request: EraseInput, ctx: ToolContext) -> Binding:

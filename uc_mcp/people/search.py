@@ -153,18 +153,21 @@ async def resolve(reach: Reach, key: str, max_calls: int) -> Person:
         person = person + [
             r for r in records_of(again) if email_key(r.email) == email_key(email) and ref(r) not in seen
         ]
-        # Each system's outcome: the email search's where it answered, else the first (its failure says why).
-        by_name = {o.source.name: o for o in outcomes}
-        for outcome in again:
-            first = by_name[outcome.source.name]
-            if outcome.found is not None and first.found is not None:
-                calls = first.found.api_calls + outcome.found.api_calls
-                complete = first.found.complete and outcome.found.complete
-                outcome.found = dataclasses.replace(outcome.found, api_calls=calls, complete=complete)
-                by_name[outcome.source.name] = outcome
-            elif outcome.found is not None or first.found is None:
-                by_name[outcome.source.name] = outcome
-            else:  # the id search answered, the email search failed: records of the email may be missing there
-                first.found = dataclasses.replace(first.found, complete=False)
-        outcomes = [by_name[o.source.name] for o in outcomes]
+        outcomes = [_merged(first, second) for first, second in zip(outcomes, again, strict=True)]
     return Person(email, person, outcomes)
+
+
+def _merged(first: Outcome, second: Outcome) -> Outcome:
+    """One system's outcome of both searches (by the key, then by the email): the email search's, counting both
+    searches' calls; the first's, marked incomplete, when only the email search failed (records of the email may
+    be missing there); the email search's when the first failed."""
+    if first.found is None:
+        return second
+    if second.found is None:
+        first.found = dataclasses.replace(first.found, complete=False)
+        return first
+    calls = first.found.api_calls + second.found.api_calls
+    second.found = dataclasses.replace(
+        second.found, api_calls=calls, complete=first.found.complete and second.found.complete
+    )
+    return second

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
@@ -29,7 +29,6 @@ TOOLSET: Final = "people"
 DEFAULT_CALLS: Final = 6
 PERSON_URI: Final = "customers://person/{email}"
 EMAIL_SHAPE: Final = re.compile(r"^[^@\s/]+@[^@\s/]+$")
-T = TypeVar("T")
 
 INSTRUCTIONS: Final = (
     'Across systems: when the question is about a person rather than a record of one system ("who is this?", '

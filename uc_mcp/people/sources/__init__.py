@@ -11,7 +11,7 @@ from ...core.toolspec import ToolContext
 from . import twc, ultracart, voucherify
 from .base import Found, Reach, Record, Source, rows_of
 
-__all__ = ["Found", "Reach", "Record", "Source", "rows_of", "sources_for"]
+__all__ = ["ADAPTERS", "Found", "Reach", "Record", "Source", "rows_of", "sources_for"]
 
 ADAPTERS = {source.name: source for source in (ultracart.SOURCE, voucherify.SOURCE, twc.SOURCE)}
 
